@@ -1,0 +1,1 @@
+"""tilefabric: compile ONNX models onto inter-core-connected AI chips and simulate them."""

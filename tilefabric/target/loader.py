@@ -1,0 +1,173 @@
+"""Build a `Target` from a preset name or a TOML file, validating every field with clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tilefabric.errors import TileFabricError
+from tilefabric.target.model import MatmulUnit, ReduceModel, Target, VectorUnit
+
+TOPOLOGIES = ("crossbar", "mesh", "torus")
+
+
+def preset_names() -> list[str]:
+    files = resources.files("tilefabric.target").joinpath("presets")
+    return sorted(p.name[: -len(".toml")] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+class _Fields:
+    """Reads typed fields from one TOML table and names the file and key on any problem."""
+
+    def __init__(self, table: dict[str, Any], where: str, section: str = ""):
+        self.table, self.where, self.section = table, where, section
+
+    def _key(self, key: str) -> str:
+        return f"{self.section}.{key}" if self.section else key
+
+    def _get(self, key: str, default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise TileFabricError(f"missing field '{self._key(key)}'", self.where)
+            return default
+        return self.table[key]
+
+    def number(self, key: str, *, minimum: float = 0.0, strict: bool = False, default: Any = ..., integer=False):
+        value = self._get(key, default)
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            want = "an integer" if integer else "a number"
+            raise TileFabricError(f"field '{self._key(key)}' must be {want}, got {value!r}", self.where)
+        if value < minimum or (strict and value == minimum):
+            rel = ">" if strict else ">="
+            raise TileFabricError(f"field '{self._key(key)}' must be {rel} {minimum}, got {value}", self.where)
+        return value
+
+    def integer(self, key: str, *, minimum: int = 0, strict: bool = False, default: Any = ...):
+        return self.number(key, minimum=minimum, strict=strict, default=default, integer=True)
+
+    def string(self, key: str, default: Any = ...) -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str):
+            raise TileFabricError(f"field '{self._key(key)}' must be a string, got {value!r}", self.where)
+        return value
+
+    def table_of(self, key: str) -> "_Fields":
+        value = self._get(key)
+        if not isinstance(value, dict):
+            raise TileFabricError(f"'{self._key(key)}' must be a table", self.where)
+        return _Fields(value, self.where, self._key(key))
+
+
+def _matmul(f: _Fields) -> MatmulUnit:
+    flops = f._get("flops_per_cycle")
+    if not isinstance(flops, dict) or not flops:
+        raise TileFabricError("field 'matmul.flops_per_cycle' must be a non-empty table", f.where)
+    flops_f = _Fields(flops, f.where, "matmul.flops_per_cycle")
+    return MatmulUnit(
+        unit=f.string("unit"),
+        block_cycles_per_byte=f.number("block_cycles_per_byte"),
+        block_m=f.integer("block_m", minimum=1),
+        block_k_bytes=f.integer("block_k_bytes", minimum=1),
+        block_n=f.integer("block_n", minimum=1),
+        kn_cycles=f.number("kn_cycles"),
+        kn_block_k=f.integer("kn_block_k", minimum=1),
+        n_cycles=f.number("n_cycles"),
+        fixed_cycles=f.number("fixed_cycles"),
+        min_m_for_swap=f.integer("min_m_for_swap", default=0),
+        flops_per_cycle=tuple((k, float(flops_f.number(k, strict=True))) for k in sorted(flops)),
+    )
+
+
+def _vector(f: _Fields) -> VectorUnit:
+    return VectorUnit(
+        unit=f.string("unit"),
+        large_threshold=f.integer("large_threshold"),
+        large_cycles_per_elem=f.number("large_cycles_per_elem"),
+        large_fixed=f.number("large_fixed"),
+        small_cycles_per_elem=f.number("small_cycles_per_elem"),
+        small_fixed=f.number("small_fixed"),
+        small_cap=f.number("small_cap"),
+        unary_cycles_per_elem=f.number("unary_cycles_per_elem"),
+        unary_fixed=f.number("unary_fixed"),
+    )
+
+
+def _reduce(f: _Fields) -> ReduceModel:
+    steps = f._get("align_steps")
+    if not isinstance(steps, list) or not all(isinstance(s, int) and s > 0 for s in steps):
+        raise TileFabricError("field 'reduce.align_steps' must be a list of positive integers", f.where)
+    return ReduceModel(
+        align_steps=tuple(steps),
+        align_multiple=f.integer("align_multiple", minimum=1),
+        small_limit=f.integer("small_limit"),
+        small_cycles_per_elem=f.number("small_cycles_per_elem"),
+        small_cap_elems=f.integer("small_cap_elems"),
+        large_cycles_per_elem=f.number("large_cycles_per_elem"),
+        fixed=f.number("fixed"),
+    )
+
+
+def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
+    f = _Fields(data, where)
+    topology = f.string("topology")
+    if topology not in TOPOLOGIES:
+        raise TileFabricError(f"field 'topology' must be one of {', '.join(TOPOLOGIES)}, got {topology!r}", where)
+    cores = f.integer("cores", minimum=1)
+    mesh = data.get("mesh_shape")
+    if topology != "crossbar":
+        if not (isinstance(mesh, list) and len(mesh) == 2 and all(isinstance(x, int) and x > 0 for x in mesh)):
+            raise TileFabricError(f"field 'mesh_shape' must be [rows, cols] of positive integers for a {topology}", where)
+        if mesh[0] * mesh[1] != cores:
+            raise TileFabricError(f"mesh_shape {mesh[0]}x{mesh[1]} does not match cores = {cores}", where)
+    return Target(
+        name=f.string("name"),
+        description=f.string("description", default=""),
+        cores=cores,
+        chips=f.integer("chips", minimum=1, default=1),
+        topology=topology,
+        mesh_shape=tuple(mesh) if mesh else None,
+        scratchpad_bytes=f.integer("scratchpad_bytes", minimum=1),
+        clock_hz=float(f.number("clock_hz", strict=True)),
+        sync_cycles=f.number("sync_cycles"),
+        link_bytes_per_cycle=float(f.number("link_bytes_per_cycle", strict=True)),
+        link_latency_cycles=f.number("link_latency_cycles", default=0),
+        inter_chip_comm_factor=float(f.number("inter_chip_comm_factor", default=1.0, strict=True)),
+        shift_buffers=f.integer("shift_buffers", minimum=1, default=2),
+        relayout_syncs=f.integer("relayout_syncs", default=1),
+        matmul=_matmul(f.table_of("matmul")),
+        vector=_vector(f.table_of("vector")),
+        reduce=_reduce(f.table_of("reduce")),
+        source=source,
+    )
+
+
+def load_target_file(path: str | Path) -> Target:
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise TileFabricError("target file not found", where)
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TileFabricError(f"malformed TOML: {exc}", where) from None
+    return target_from_dict(data, where, source=str(path.resolve()))
+
+
+@lru_cache(maxsize=None)
+def _preset(name: str) -> Target:
+    text = resources.files("tilefabric.target").joinpath("presets", f"{name}.toml").read_text()
+    return target_from_dict(tomllib.loads(text), f"preset {name}", source="preset")
+
+
+@lru_cache(maxsize=64)
+def resolve_target(spec: str) -> Target:
+    """A preset name (e.g. 'ipu-mk2') or a path to a .toml file."""
+    if spec.endswith(".toml") or "/" in spec:
+        return load_target_file(spec)
+    if spec not in preset_names():
+        raise TileFabricError(f"unknown target '{spec}' (known: {', '.join(preset_names())}; or pass a .toml file)")
+    return _preset(spec)

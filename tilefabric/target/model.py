@@ -1,0 +1,170 @@
+"""The one description of a chip that passes, verifiers, the planner and the simulator query.
+
+Every hardware number comes from a preset or user TOML file; this module holds only the
+formulas that turn those numbers into cycles. Formulas accept numpy arrays so the planner can
+evaluate thousands of candidate plans at once, and plain ints for the simulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ELEMENT_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i1": 1, "i8": 1, "i32": 4, "i64": 8}
+
+
+def _ceil_div(a, b):
+    return -(-np.asarray(a) // b)
+
+
+@dataclass(frozen=True)
+class MatmulUnit:
+    """A blocked matrix unit (IPU AMP style) with a per-sub-operator cycle formula."""
+
+    unit: str
+    block_cycles_per_byte: float
+    block_m: int
+    block_k_bytes: int
+    block_n: int
+    kn_cycles: float
+    kn_block_k: int
+    n_cycles: float
+    fixed_cycles: float
+    min_m_for_swap: int
+    flops_per_cycle: tuple[tuple[str, float], ...]
+
+    def peak_flops_per_cycle(self, dtype: str) -> float:
+        table = dict(self.flops_per_cycle)
+        return table.get(dtype, table.get("f32", min(table.values())))
+
+    def cycles(self, batch, m, k, n, elem_bytes: int):
+        """Cycles of one sub-operator m x k x n (batch b); arrays broadcast."""
+        m, k, n = np.asarray(m), np.asarray(k), np.asarray(n)
+        swap = m < n
+        m, n = np.where(swap, n, m), np.where(swap, m, n)
+        back = m <= self.min_m_for_swap
+        m, n = np.where(back, n, m), np.where(back, m, n)
+        k_block = max(1, self.block_k_bytes // elem_bytes)
+        n_blocks = _ceil_div(n, self.block_n)
+        per = (
+            elem_bytes * self.block_cycles_per_byte * _ceil_div(m, self.block_m)
+            * _ceil_div(k, k_block) * n_blocks
+            + self.kn_cycles * _ceil_div(k, self.kn_block_k) * n_blocks
+            + self.n_cycles * n_blocks
+            + self.fixed_cycles
+        )
+        return np.asarray(batch) * per
+
+
+@dataclass(frozen=True)
+class VectorUnit:
+    """Elementwise / reduction throughput: piecewise-linear in the element count."""
+
+    unit: str
+    large_threshold: int
+    large_cycles_per_elem: float
+    large_fixed: float
+    small_cycles_per_elem: float
+    small_fixed: float
+    small_cap: float
+    unary_cycles_per_elem: float
+    unary_fixed: float
+
+    def binary_cycles(self, n):
+        n = np.asarray(n, dtype=np.float64)
+        large = self.large_cycles_per_elem * n + self.large_fixed
+        small = np.minimum(self.small_cap, self.small_cycles_per_elem * n + self.small_fixed)
+        return np.where(n > self.large_threshold, large, small)
+
+    def unary_cycles(self, n):
+        return self.unary_cycles_per_elem * np.asarray(n, dtype=np.float64) + self.unary_fixed
+
+
+@dataclass(frozen=True)
+class ReduceModel:
+    """Cost of summing R partial-sum copies of an output sub-tensor (T10's shuffle)."""
+
+    align_steps: tuple[int, ...]
+    align_multiple: int
+    small_limit: int
+    small_cycles_per_elem: float
+    small_cap_elems: int
+    large_cycles_per_elem: float
+    fixed: float
+
+    def align(self, n):
+        n = np.asarray(n)
+        out = _ceil_div(n, self.align_multiple) * self.align_multiple
+        for step in reversed(self.align_steps):
+            out = np.where(n <= step, step, out)
+        return out
+
+
+@dataclass(frozen=True)
+class Target:
+    """A chip: cores, topology, scratchpads, links, synchronisation and compute units."""
+
+    name: str
+    description: str
+    cores: int
+    chips: int
+    topology: str
+    mesh_shape: tuple[int, ...] | None
+    scratchpad_bytes: int
+    clock_hz: float
+    sync_cycles: float
+    link_bytes_per_cycle: float
+    link_latency_cycles: float
+    inter_chip_comm_factor: float
+    shift_buffers: int
+    relayout_syncs: int
+    matmul: MatmulUnit
+    vector: VectorUnit
+    reduce: ReduceModel
+    source: str = "preset"
+
+    # --- communication -------------------------------------------------------------------
+    def transfer_cycles(self, bytes_per_core):
+        """Cycles for every core to send/receive `bytes_per_core` over the exchange."""
+        factor = self.inter_chip_comm_factor if self.chips > 1 else 1.0
+        b = np.asarray(bytes_per_core, dtype=np.float64)
+        cyc = b / self.link_bytes_per_cycle * factor
+        return np.where(b > 0, cyc + self.link_latency_cycles, 0.0)
+
+    # --- compute -------------------------------------------------------------------------
+    def contraction_cycles(self, batch, m, k, n, elem_bytes: int):
+        return self.matmul.cycles(batch, m, k, n, elem_bytes)
+
+    def elementwise_cycles(self, n_elems, n_inputs: int):
+        """Cycles for an elementwise or reduction body over n elements with n inputs."""
+        if n_inputs <= 1:
+            return self.vector.unary_cycles(n_elems)
+        return self.vector.binary_cycles(n_elems)
+
+    def partial_sum_cycles(self, out_elems, copies, elem_bytes: int):
+        """(sync, transfer, compute) cycles to reduce `copies` partial sums of out_elems each."""
+        out = np.asarray(out_elems, dtype=np.float64)
+        r = np.asarray(copies, dtype=np.float64)
+        two = r == 2
+        sync = np.where(r > 1, r * self.sync_cycles, 0.0)
+        moved = np.where(two, np.ceil(out / 2), out) * elem_bytes
+        transfer = np.where(r > 1, self.transfer_cycles(moved), 0.0)
+        a = self.reduce.align(np.ceil(out / np.maximum(r, 1)))
+        ar = a * r
+        many = np.where(
+            ar <= self.reduce.small_limit,
+            np.minimum(
+                self.reduce.small_cap_elems * self.reduce.large_cycles_per_elem + self.reduce.fixed,
+                self.reduce.small_cycles_per_elem * ar + self.reduce.fixed,
+            ),
+            self.reduce.large_cycles_per_elem * ar + self.reduce.fixed,
+        )
+        compute = np.where(r > 2, many, np.where(two, self.vector.binary_cycles(np.ceil(out / 2)), 0.0))
+        return sync, transfer, compute
+
+    def roofline_cycles(self, flops: float, dtype: str) -> float:
+        return flops / (self.cores * self.matmul.peak_flops_per_cycle(dtype))
+
+    def cycles_to_ms(self, cycles: float) -> float:
+        return float(cycles) / self.clock_hz * 1e3

@@ -1,0 +1,28 @@
+"""xDSL plugin entry point: makes our dialects and passes visible to `xdsl-opt`."""
+
+from importlib import import_module
+
+from xdsl.universe import Universe
+
+
+def _lazy(module: str, attr: str):
+    return lambda: getattr(import_module(module), attr)
+
+
+DIALECTS = {
+    "rtensor": ("tilefabric.dialects.rtensor", "RTensor"),
+    "dataflow": ("tilefabric.dialects.dataflow", "Dataflow"),
+}
+
+PASSES = {
+    "fold-scalar-operands": ("tilefabric.passes.fold_scalar_operands", "FoldScalarOperands"),
+    "drop-dead-outputs": ("tilefabric.passes.drop_dead_outputs", "DropDeadOutputs"),
+    "fold-unit-reshapes": ("tilefabric.passes.fold_unit_reshapes", "FoldUnitReshapes"),
+    "linalg-to-rtensor": ("tilefabric.lowering.linalg_to_rtensor", "LinalgToRTensor"),
+    "rtensor-to-dataflow": ("tilefabric.lowering.rtensor_to_dataflow", "RTensorToDataflow"),
+}
+
+UNIVERSE = Universe(
+    all_dialects={name: _lazy(*where) for name, where in DIALECTS.items()},
+    all_passes={name: _lazy(*where) for name, where in PASSES.items()},
+)
