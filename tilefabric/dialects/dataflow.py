@@ -1,0 +1,435 @@
+"""dataflow: the explicit whole-machine program the simulator runs.
+
+Every buffer lives on every core of a grid (`!dataflow.buffer<grid [..], local [..], f32>`);
+per-core positions are affine maps over grid coordinates (and, inside `dataflow.repeat`, the
+step counters as symbols), so the IR states exactly which core touches which elements when.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    ArrayAttr,
+    DenseArrayBase,
+    FloatAttr,
+    i64,
+    IntAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    ParsePropInAttrDict,
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import NoTerminator
+from xdsl.utils.exceptions import VerifyException
+
+from tilefabric.analysis.affine_eval import eval_on_grid
+from tilefabric.dialects.int_lists import fmt, int_array, ints, parse_int_list
+
+COMBINER_KINDS = ("add", "mul", "max", "min")
+
+
+@irdl_attr_definition
+class BufferType(ParametrizedAttribute, TypeAttribute):
+    """One local array of shape `local` on each core of `grid` (cores = prod(grid))."""
+
+    name = "dataflow.buffer"
+    grid: ArrayAttr[IntAttr]
+    local: ArrayAttr[IntAttr]
+    element_type: Attribute
+
+    @staticmethod
+    def make(grid, local, element_type) -> "BufferType":
+        return BufferType(int_array(grid), int_array(local), element_type)
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return ints(self.grid)
+
+    @property
+    def local_shape(self) -> tuple[int, ...]:
+        return ints(self.local)
+
+    @property
+    def cores(self) -> int:
+        return prod(self.grid_shape)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            parser.parse_keyword("grid")
+            grid = parse_int_list(parser)
+            parser.parse_punctuation(",")
+            parser.parse_keyword("local")
+            local = parse_int_list(parser)
+            parser.parse_punctuation(",")
+            elt = parser.parse_type()
+        return [int_array(grid), int_array(local), elt]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<grid {fmt(self.grid_shape)}, local {fmt(self.local_shape)}, ")
+        printer.print_attribute(self.element_type)
+        printer.print_string(">")
+
+    def verify(self) -> None:
+        if not self.grid_shape or any(g < 1 for g in self.grid_shape):
+            raise VerifyException("buffer grid sizes must be >= 1")
+        if any(s < 1 for s in self.local_shape):
+            raise VerifyException("buffer local sizes must be >= 1")
+
+
+def i64_array(values) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def _buffer(value) -> BufferType:
+    return value.type
+
+
+def _check_offsets(m, grid, rank: int, what: str, symbols=0) -> None:
+    if m.num_dims != len(grid):
+        raise VerifyException(f"{what}: offsets map takes {m.num_dims} grid coords, grid has rank {len(grid)}")
+    if len(m.results) != rank:
+        raise VerifyException(f"{what}: offsets map has {len(m.results)} results for rank {rank}")
+    if m.num_symbols != symbols:
+        raise VerifyException(f"{what}: offsets map has {m.num_symbols} symbols, expected {symbols}")
+
+
+def _check_layout_offsets(op, m, buf: BufferType, shape, what: str) -> None:
+    _check_offsets(m, buf.grid_shape, len(shape), what)
+    if len(buf.local_shape) != len(shape):
+        raise VerifyException(f"{what}: buffer rank {len(buf.local_shape)} differs from tensor rank {len(shape)}")
+    offs = eval_on_grid(m, buf.grid_shape)
+    if (offs < 0).any():
+        raise VerifyException(f"{what}: negative offset")
+    if (offs >= np.asarray(shape) + 0).any():
+        raise VerifyException(f"{what}: an offset lies outside the tensor shape {fmt(shape)}")
+
+
+def _tf_name(op) -> str:
+    name = op.attributes.get("tf.op")
+    return name.data if isinstance(name, StringAttr) else op.name
+
+
+def repeat_depth(op) -> int:
+    depth, parent = 0, op.parent_op()
+    while parent is not None:
+        if isinstance(parent, RepeatOp):
+            depth += 1
+        parent = parent.parent_op()
+    return depth
+
+
+@irdl_op_definition
+class AllocOp(IRDLOperation):
+    """Reserve a local buffer on every core of its grid (counted against each scratchpad)."""
+
+    name = "dataflow.alloc"
+    buffer = result_def(BufferType)
+    assembly_format = "attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer_type: BufferType, attrs=None):
+        super().__init__(result_types=[buffer_type], attributes=attrs or {})
+
+
+@irdl_op_definition
+class FreeOp(IRDLOperation):
+    """Release a buffer on all its cores."""
+
+    name = "dataflow.free"
+    buffer = operand_def(BufferType)
+    assembly_format = "$buffer attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer, attrs=None):
+        super().__init__(operands=[buffer], attributes=attrs or {})
+
+    def verify_(self) -> None:
+        if not isinstance(self.buffer.owner, AllocOp):
+            raise VerifyException("freed value must come from dataflow.alloc")
+
+
+@irdl_op_definition
+class ScatterOp(IRDLOperation):
+    """Host -> cores at load time: core c receives tensor[offsets(c) + local box] (pad: 0)."""
+
+    name = "dataflow.scatter"
+    source = operand_def(TensorType)
+    dest = operand_def(BufferType)
+    offsets = prop_def(AffineMapAttr)
+    assembly_format = "$source `into` $dest `offsets` $offsets attr-dict `:` type($source) `->` type($dest)"
+
+    def __init__(self, source, dest, offsets, attrs=None):
+        super().__init__(operands=[source, dest], properties={"offsets": AffineMapAttr(offsets)}, attributes=attrs or {})
+
+    def verify_(self) -> None:
+        buf, t = _buffer(self.dest), self.source.type
+        if buf.element_type != t.element_type:
+            raise VerifyException("scatter: tensor and buffer element types differ")
+        _check_layout_offsets(self, self.offsets.data, buf, t.get_shape(), "scatter")
+
+
+@irdl_op_definition
+class GatherOp(IRDLOperation):
+    """Cores -> host: tensor[offsets(c) + local box] = core c's buffer (replicas agree)."""
+
+    name = "dataflow.gather"
+    source = operand_def(BufferType)
+    result = result_def(TensorType)
+    offsets = prop_def(AffineMapAttr)
+    assembly_format = "$source `offsets` $offsets attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source, result_type, offsets, attrs=None):
+        super().__init__(operands=[source], result_types=[result_type], properties={"offsets": AffineMapAttr(offsets)}, attributes=attrs or {})
+
+    def verify_(self) -> None:
+        buf, t = _buffer(self.source), self.result.type
+        if buf.element_type != t.element_type:
+            raise VerifyException("gather: tensor and buffer element types differ")
+        _check_layout_offsets(self, self.offsets.data, buf, t.get_shape(), "gather")
+
+
+@irdl_op_definition
+class ExchangeOp(IRDLOperation):
+    """Re-layout on chip: the logical tensor held by `source` (at src_offsets) is copied into
+    `dest` (at dst_offsets); a core receives what it does not already hold."""
+
+    name = "dataflow.exchange"
+    source = operand_def(BufferType)
+    dest = operand_def(BufferType)
+    src_offsets = prop_def(AffineMapAttr)
+    dst_offsets = prop_def(AffineMapAttr)
+    shape = prop_def(DenseArrayBase)
+    assembly_format = (
+        "$source `offsets` $src_offsets `into` $dest `offsets` $dst_offsets `shape` qualified($shape) attr-dict"
+        " `:` type($source) `->` type($dest)"
+    )
+
+    def __init__(self, source, dest, src_offsets, dst_offsets, shape, attrs=None):
+        super().__init__(
+            operands=[source, dest],
+            properties={"src_offsets": AffineMapAttr(src_offsets), "dst_offsets": AffineMapAttr(dst_offsets), "shape": i64_array(shape)},
+            attributes=attrs or {},
+        )
+
+    def verify_(self) -> None:
+        src, dst = _buffer(self.source), _buffer(self.dest)
+        if src.element_type != dst.element_type:
+            raise VerifyException("exchange: source and destination element types differ")
+        shape = self.shape.get_values()
+        _check_layout_offsets(self, self.src_offsets.data, src, shape, "exchange source")
+        _check_layout_offsets(self, self.dst_offsets.data, dst, shape, "exchange destination")
+
+
+@irdl_op_definition
+class FillOp(IRDLOperation):
+    """Set a buffer to a constant on the cores where `where` (if given) is non-zero."""
+
+    name = "dataflow.fill"
+    buffer = operand_def(BufferType)
+    value = prop_def(Attribute)
+    where = opt_prop_def(AffineMapAttr)
+    assembly_format = "$buffer `value` $value (`where` $where^)? attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer, value, where=None, attrs=None):
+        super().__init__(operands=[buffer], properties={"value": value, "where": AffineMapAttr(where) if where else None}, attributes=attrs or {})
+
+    def verify_(self) -> None:
+        if not isinstance(self.value, (FloatAttr, IntegerAttr)):
+            raise VerifyException("fill value must be a float or integer attribute")
+        if self.where is not None:
+            _check_offsets(self.where.data, _buffer(self.buffer).grid_shape, 1, "fill where")
+
+
+@irdl_op_definition
+class ComputeOp(IRDLOperation):
+    """Every core runs the scalar body over a `sizes` box of the loop space; operand x is read
+    (written) at local offsets `offsets[x](core coords)[repeat counters]`."""
+
+    name = "dataflow.compute"
+    inputs = var_operand_def(BufferType)
+    outputs = var_operand_def(BufferType)
+    indexing_maps = prop_def(ArrayAttr[AffineMapAttr])
+    iterator_types = prop_def(ArrayAttr[StringAttr])
+    sizes = prop_def(DenseArrayBase)
+    offsets = prop_def(ArrayAttr[AffineMapAttr])
+    body = region_def("single_block")
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "(`ins` `(` $inputs^ `:` type($inputs) `)`)? `outs` `(` $outputs `:` type($outputs) `)`"
+        " `sizes` qualified($sizes) attr-dict-with-keyword $body"
+    )
+
+    def __init__(self, inputs, outputs, body, maps, iterators, sizes, offsets, attrs=None):
+        super().__init__(
+            operands=[inputs, outputs],
+            properties={
+                "indexing_maps": ArrayAttr(AffineMapAttr(m) for m in maps),
+                "iterator_types": ArrayAttr(StringAttr(i) for i in iterators),
+                "sizes": i64_array(sizes),
+                "offsets": ArrayAttr(AffineMapAttr(m) for m in offsets),
+            },
+            regions=[body],
+            attributes=attrs or {},
+        )
+
+    def verify_(self) -> None:
+        from tilefabric.analysis.iteration_space import axis_dims
+
+        operands = list(self.inputs) + list(self.outputs)
+        maps = [m.data for m in self.indexing_maps.data]
+        offsets = [m.data for m in self.offsets.data]
+        sizes = self.sizes.get_values()
+        if not len(maps) == len(offsets) == len(operands):
+            raise VerifyException(f"need one indexing map and one offsets map per operand ({len(operands)})")
+        if len(sizes) != len(self.iterator_types.data):
+            raise VerifyException("sizes need one entry per loop dim")
+        grids = {_buffer(v).grid_shape for v in operands}
+        if len(grids) != 1:
+            raise VerifyException("all operands must live on the same core grid")
+        grid = grids.pop()
+        depth = repeat_depth(self)
+        steps = _repeat_counts(self)
+        for x, (v, m, off) in enumerate(zip(operands, maps, offsets)):
+            local = _buffer(v).local_shape
+            dims = axis_dims(m)
+            if len(dims) != len(local):
+                raise VerifyException(f"operand #{x}: indexing map rank {len(dims)} differs from buffer rank {len(local)}")
+            if off.num_symbols > depth:
+                raise VerifyException(f"operand #{x}: offsets use {off.num_symbols} repeat counters, only {depth} enclose it")
+            _check_offsets(off, grid, len(local), f"operand #{x}", off.num_symbols)
+            extent = np.array([sizes[d] if d >= 0 else 1 for d in dims], dtype=np.int64)
+            for sym in _symbol_points(steps[: off.num_symbols]):
+                at = eval_on_grid(off, grid, sym)
+                if (at < 0).any() or (at + extent > np.array(local)).any():
+                    raise VerifyException(f"operand #{x}: the {fmt(extent)} box at some core's offset leaves its local buffer {fmt(local)}")
+
+
+def _repeat_counts(op) -> list[int]:
+    counts, parent = [], op.parent_op()
+    while parent is not None:
+        if isinstance(parent, RepeatOp):
+            counts.append(parent.count.data)
+        parent = parent.parent_op()
+    return counts[::-1]
+
+
+def _symbol_points(counts):
+    if not counts:
+        yield ()
+        return
+    for idx in np.ndindex(*counts):
+        yield tuple(int(i) for i in idx)
+
+
+@irdl_op_definition
+class ShiftOp(IRDLOperation):
+    """Ring shift: core c receives the buffer of core `source(c)`; must be a permutation."""
+
+    name = "dataflow.shift"
+    buffer = operand_def(BufferType)
+    source = prop_def(AffineMapAttr)
+    assembly_format = "$buffer `from` $source attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer, source, attrs=None):
+        super().__init__(operands=[buffer], properties={"source": AffineMapAttr(source)}, attributes=attrs or {})
+
+    def verify_(self) -> None:
+        grid = _buffer(self.buffer).grid_shape
+        m = self.source.data
+        _check_offsets(m, grid, len(grid), "shift source")
+        src = eval_on_grid(m, grid)
+        if (src < 0).any() or (src >= np.array(grid)).any():
+            raise VerifyException("shift: some core receives from a core outside the grid")
+        ids = np.ravel_multi_index(tuple(src.T), grid)
+        if len(np.unique(ids)) != len(ids):
+            raise VerifyException("shift: senders and receivers do not match (source map is not a permutation)")
+
+
+@irdl_op_definition
+class ReduceOp(IRDLOperation):
+    """All-reduce partial results across the grid dims `dims` (cores differing only there)."""
+
+    name = "dataflow.reduce"
+    buffer = operand_def(BufferType)
+    dims = prop_def(DenseArrayBase)
+    combiner = prop_def(StringAttr)
+    assembly_format = "$buffer `over` qualified($dims) `with` $combiner attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer, dims, combiner: str, attrs=None):
+        super().__init__(operands=[buffer], properties={"dims": i64_array(dims), "combiner": StringAttr(combiner)}, attributes=attrs or {})
+
+    def verify_(self) -> None:
+        rank = len(_buffer(self.buffer).grid_shape)
+        dims = self.dims.get_values()
+        if not dims or any(d < 0 or d >= rank for d in dims) or len(set(dims)) != len(dims):
+            raise VerifyException(f"reduce dims {fmt(dims)} must be distinct grid dims of a rank-{rank} grid")
+        if self.combiner.data not in COMBINER_KINDS:
+            raise VerifyException(f"unknown combiner '{self.combiner.data}' (one of {', '.join(COMBINER_KINDS)})")
+
+
+@irdl_op_definition
+class SyncOp(IRDLOperation):
+    """A BSP barrier across the chip."""
+
+    name = "dataflow.sync"
+    assembly_format = "attr-dict"
+
+    def __init__(self, attrs=None):
+        super().__init__(attributes=attrs or {})
+
+
+@irdl_op_definition
+class RepeatOp(IRDLOperation):
+    """Run the body `count` times; the counter is the next symbol of enclosed offset maps."""
+
+    name = "dataflow.repeat"
+    count = prop_def(IntAttr)
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.count.data}")
+        if self.attributes:
+            printer.print_string(" attributes ")
+            printer.print_attr_dict(self.attributes)
+        printer.print_string(" ")
+        printer.print_region(self.body, print_entry_block_args=False)
+
+    @classmethod
+    def parse(cls, parser) -> "RepeatOp":
+        count = parser.parse_integer(allow_boolean=False)
+        attrs = parser.parse_optional_attr_dict_with_keyword()
+        body = parser.parse_region()
+        return cls(count, body, attrs.data if attrs else None)
+
+    def __init__(self, count: int, body, attrs=None):
+        super().__init__(properties={"count": IntAttr(count)}, regions=[body], attributes=attrs or {})
+
+    def verify_(self) -> None:
+        if self.count.data < 1:
+            raise VerifyException("repeat count must be >= 1")
+
+
+Dataflow = Dialect(
+    "dataflow",
+    [AllocOp, FreeOp, ScatterOp, GatherOp, ExchangeOp, FillOp, ComputeOp, ShiftOp, ReduceOp, SyncOp, RepeatOp],
+    [BufferType],
+)

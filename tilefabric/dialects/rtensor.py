@@ -1,0 +1,294 @@
+"""rtensor: a linalg-style computation together with its distributed (T10) plan.
+
+`#rtensor.plan` says how the iteration space is split spatially over cores (F_op per loop dim)
+and how each operand's sub-tensor is split temporally into parts that rotate around rings of
+cores; `rtensor.compute` carries the computation (maps, iterators, scalar body) and its plan;
+`rtensor.relayout` re-distributes a tensor between two `#rtensor.layout`s.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    ArrayAttr,
+    IntAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, Region
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    ParsePropInAttrDict,
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from tilefabric.dialects.int_lists import fmt, int_array, int_matrix, ints, parse_int_list
+
+TARGET_ATTR = "tf.target"
+
+
+def enclosing_target(op):
+    """The Target named by the enclosing module's `tf.target` attribute (None if absent)."""
+    from tilefabric.errors import TileFabricError
+    from tilefabric.target import resolve_target
+
+    while op is not None and not (isinstance(op, ModuleOp) and TARGET_ATTR in op.attributes):
+        op = op.parent_op()
+    if op is None:
+        return None
+    spec = op.attributes[TARGET_ATTR]
+    if not isinstance(spec, StringAttr):
+        raise VerifyException(f"'{TARGET_ATTR}' must be a string")
+    try:
+        return resolve_target(spec.data)
+    except TileFabricError as exc:
+        raise VerifyException(str(exc)) from None
+
+
+@irdl_attr_definition
+class PlanAttr(ParametrizedAttribute):
+    """spatial: F_op per loop dim; temporal: per operand (ins then outs) parts per loop dim;
+    rotation: the operands that rotate, outermost (shifted least often) first."""
+
+    name = "rtensor.plan"
+    spatial: ArrayAttr[IntAttr]
+    temporal: ArrayAttr[ArrayAttr[IntAttr]]
+    rotation: ArrayAttr[IntAttr]
+
+    @staticmethod
+    def make(spatial, temporal, rotation=()) -> "PlanAttr":
+        return PlanAttr(int_array(spatial), int_matrix(temporal), int_array(rotation))
+
+    @property
+    def factors(self) -> tuple[int, ...]:
+        return ints(self.spatial)
+
+    @property
+    def parts(self) -> list[tuple[int, ...]]:
+        return [ints(row) for row in self.temporal.data]
+
+    @property
+    def rotating(self) -> tuple[int, ...]:
+        return ints(self.rotation)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            parser.parse_keyword("spatial")
+            parser.parse_punctuation("=")
+            spatial = parse_int_list(parser)
+            parser.parse_punctuation(",")
+            parser.parse_keyword("temporal")
+            parser.parse_punctuation("=")
+            temporal = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, lambda: parse_int_list(parser))
+            rotation: list[int] = []
+            if parser.parse_optional_punctuation(","):
+                parser.parse_keyword("rotation")
+                parser.parse_punctuation("=")
+                rotation = parse_int_list(parser)
+        return [int_array(spatial), int_matrix(temporal), int_array(rotation)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        temporal = ", ".join(fmt(r) for r in self.parts)
+        text = f"<spatial = {fmt(self.factors)}, temporal = [{temporal}]"
+        if self.rotating:
+            text += f", rotation = {fmt(self.rotating)}"
+        printer.print_string(text + ">")
+
+    def verify(self) -> None:
+        if any(f < 1 for f in self.factors):
+            raise VerifyException("spatial factors must be >= 1")
+        for row in self.parts:
+            if len(row) != len(self.factors):
+                raise VerifyException("every temporal row needs one entry per loop dim")
+            if any(p < 1 for p in row):
+                raise VerifyException("temporal parts must be >= 1")
+        rotating = [i for i, row in enumerate(self.parts) if prod(row) > 1]
+        if sorted(self.rotating) != rotating:
+            raise VerifyException(f"rotation {fmt(self.rotating)} must list exactly the operands with temporal parts {fmt(rotating)}")
+
+
+@irdl_attr_definition
+class LayoutAttr(ParametrizedAttribute):
+    """How one tensor lies on a core grid: axis i is split over grid dim axes[i] (-1: not split)
+    in blocks of blocks[i] elements, each block cut into parts[i] temporal parts."""
+
+    name = "rtensor.layout"
+    grid: ArrayAttr[IntAttr]
+    axes: ArrayAttr[IntAttr]
+    blocks: ArrayAttr[IntAttr]
+    parts: ArrayAttr[IntAttr]
+
+    @staticmethod
+    def make(grid, axes, blocks, parts) -> "LayoutAttr":
+        return LayoutAttr(int_array(grid), int_array(axes), int_array(blocks), int_array(parts))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        values = []
+        with parser.in_angle_brackets():
+            for i, key in enumerate(("grid", "axes", "blocks", "parts")):
+                if i:
+                    parser.parse_punctuation(",")
+                parser.parse_keyword(key)
+                parser.parse_punctuation("=")
+                values.append(int_array(parse_int_list(parser)))
+        return values
+
+    def print_parameters(self, printer: Printer) -> None:
+        g, a, b, p = (ints(x) for x in (self.grid, self.axes, self.blocks, self.parts))
+        printer.print_string(f"<grid = {fmt(g)}, axes = {fmt(a)}, blocks = {fmt(b)}, parts = {fmt(p)}>")
+
+    def verify(self) -> None:
+        grid, axes = ints(self.grid), ints(self.axes)
+        blocks, parts = ints(self.blocks), ints(self.parts)
+        if any(g < 1 for g in grid):
+            raise VerifyException("grid sizes must be >= 1")
+        if not len(axes) == len(blocks) == len(parts):
+            raise VerifyException("axes, blocks and parts need one entry per tensor axis")
+        used = [a for a in axes if a != -1]
+        if any(a < -1 or a >= len(grid) for a in axes) or len(used) != len(set(used)):
+            raise VerifyException("each axis maps to a distinct grid dim or -1")
+        for b, p in zip(blocks, parts):
+            if b < 1 or p < 1 or b % p:
+                raise VerifyException(f"block {b} must be a positive multiple of its parts {p}")
+
+    def local_shape(self) -> tuple[int, ...]:
+        return tuple(b // p for b, p in zip(ints(self.blocks), ints(self.parts)))
+
+
+@irdl_op_definition
+class ComputeOp(IRDLOperation):
+    """One linalg.generic computation with its plan; same maps, iterators and body."""
+
+    name = "rtensor.compute"
+    inputs = var_operand_def()
+    outputs = var_operand_def(TensorType)
+    res = var_result_def(TensorType)
+    indexing_maps = prop_def(ArrayAttr[AffineMapAttr])
+    iterator_types = prop_def(ArrayAttr[StringAttr])
+    plan = prop_def(PlanAttr)
+    predicted_cycles = opt_prop_def(IntAttr)
+    body = region_def("single_block")
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+
+    assembly_format = (
+        "`plan` $plan (`ins` `(` $inputs^ `:` type($inputs) `)`)? `outs` `(` $outputs `:` type($outputs) `)`"
+        " attr-dict-with-keyword $body `->` type($res)"
+    )
+
+    def __init__(self, inputs, outputs, body: Region, maps, iterators, plan: PlanAttr, predicted=None, attrs=None):
+        super().__init__(
+            operands=[inputs, outputs],
+            result_types=[[o.type for o in outputs]],
+            properties={
+                "indexing_maps": ArrayAttr(maps),
+                "iterator_types": ArrayAttr(StringAttr(i) for i in iterators),
+                "plan": plan,
+                "predicted_cycles": IntAttr(int(predicted)) if predicted is not None else None,
+            },
+            regions=[body],
+            attributes=attrs or {},
+        )
+
+    def loop_sizes(self) -> tuple[int, ...]:
+        from tilefabric.analysis.iteration_space import loop_sizes
+
+        return loop_sizes(self)
+
+    def verify_(self) -> None:
+        from tilefabric.analysis.iteration_space import loop_sizes
+
+        maps = [m.data for m in self.indexing_maps.data]
+        operands = list(self.inputs) + list(self.outputs)
+        if len(maps) != len(operands):
+            raise VerifyException(f"expected {len(operands)} indexing maps, got {len(maps)}")
+        n_dims = len(self.iterator_types.data)
+        if any(m.num_dims != n_dims for m in maps):
+            raise VerifyException("every indexing map must have one dim per iterator")
+        if any(it.data not in ("parallel", "reduction") for it in self.iterator_types.data):
+            raise VerifyException("iterator types must be 'parallel' or 'reduction'")
+        if len(self.res) != len(self.outputs):
+            raise VerifyException("one result per output")
+        sizes = loop_sizes(self)
+        plan = self.plan
+        if len(plan.factors) != n_dims:
+            raise VerifyException(f"plan has {len(plan.factors)} spatial factors for {n_dims} loop dims")
+        if len(plan.parts) != len(operands):
+            raise VerifyException(f"plan has {len(plan.parts)} temporal rows for {len(operands)} operands")
+        for d, (f, n) in enumerate(zip(plan.factors, sizes)):
+            if f > n:
+                raise VerifyException(f"spatial factor {f} of loop dim d{d} exceeds its size {n}")
+        target = enclosing_target(self)
+        if target is not None and prod(plan.factors) > target.cores:
+            raise VerifyException(f"plan uses {prod(plan.factors)} cores but target '{target.name}' has {target.cores}")
+        for x, (m, row) in enumerate(zip(maps, plan.parts)):
+            used = m.used_dims()
+            missing = [d for d in range(n_dims) if d not in used]
+            if any(row[d] > 1 for d in missing):
+                raise VerifyException(f"operand #{x} has temporal parts along a loop dim that does not index it")
+            replicas = prod(plan.factors[d] for d in missing)
+            if replicas % prod(row):
+                raise VerifyException(f"operand #{x}: temporal parts {prod(row)} do not divide its {replicas} replicas")
+        for d in range(n_dims):
+            counts = sorted({row[d] for row in plan.parts if row[d] > 1})
+            if any(b % a for a, b in zip(counts, counts[1:])):
+                raise VerifyException(f"temporal parts along loop dim d{d} do not form a divisibility chain: {counts}")
+
+
+@irdl_op_definition
+class RelayoutOp(IRDLOperation):
+    """Move a distributed tensor from one layout to another (an all-to-all exchange)."""
+
+    name = "rtensor.relayout"
+    source = operand_def(TensorType)
+    result = result_def(TensorType)
+    src_layout = prop_def(LayoutAttr)
+    dst_layout = prop_def(LayoutAttr)
+    traits = traits_def(Pure())
+
+    assembly_format = "$source `from` $src_layout `to` $dst_layout attr-dict `:` type($source)"
+
+    def __init__(self, source, src_layout: LayoutAttr, dst_layout: LayoutAttr):
+        super().__init__(
+            operands=[source],
+            result_types=[source.type],
+            properties={"src_layout": src_layout, "dst_layout": dst_layout},
+        )
+
+    def verify_(self) -> None:
+        if self.result.type != self.source.type:
+            raise VerifyException("relayout keeps the tensor type")
+        shape = self.source.type.get_shape()
+        target = enclosing_target(self)
+        for which, layout in (("source", self.src_layout), ("destination", self.dst_layout)):
+            axes, blocks = ints(layout.axes), ints(layout.blocks)
+            grid = ints(layout.grid)
+            if len(axes) != len(shape):
+                raise VerifyException(f"{which} layout has {len(axes)} axes for a rank-{len(shape)} tensor")
+            for i, (a, b) in enumerate(zip(axes, blocks)):
+                split = grid[a] if a >= 0 else 1
+                if b * split < shape[i]:
+                    raise VerifyException(f"{which} layout: axis {i} blocks of {b} x {split} do not cover size {shape[i]}")
+            if target is not None and prod(grid) > target.cores:
+                raise VerifyException(f"{which} layout uses {prod(grid)} cores but target '{target.name}' has {target.cores}")
+
+
+RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp], [PlanAttr, LayoutAttr])

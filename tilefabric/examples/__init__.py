@@ -1,0 +1,1 @@
+"""Example models (ONNX builders) used by tests, benchmarks and the demo."""

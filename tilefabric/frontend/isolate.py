@@ -1,0 +1,74 @@
+"""Run a function in a forked child so a native crash (torch-mlir can segfault on some
+graphs) becomes a one-line error instead of killing the compiler."""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import signal
+from collections.abc import Callable
+from typing import Any
+
+
+class ChildFailed(Exception):
+    """The child raised (`message` is its one-line summary) or died (`stage` says where)."""
+
+    def __init__(self, message: str, stage: str | None = None):
+        self.stage = stage
+        super().__init__(message)
+
+
+def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
+    faulthandler.disable()  # a crash is reported by the parent, not as a Python dump
+
+    def progress(stage: str) -> None:
+        conn.send(("stage", stage))
+
+    try:
+        conn.send(("ok", fn(progress, *args)))
+    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as text
+        lines = str(exc).strip().splitlines()
+        conn.send(("error", lines[0] if lines else type(exc).__name__))
+    finally:
+        conn.close()
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call `fn(progress, *args)` in a forked process and return its (picklable) result.
+
+    `progress(stage)` lets the child say what it is doing, so a crash can be located.
+    Falls back to an in-process call where fork is unavailable.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return fn(lambda stage: None, *args)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+    proc.start()
+    send.close()
+    stage, outcome = None, None
+    try:
+        while outcome is None:
+            kind, payload = recv.recv()
+            if kind == "stage":
+                stage = payload
+            else:
+                outcome = (kind, payload)
+    except EOFError:
+        pass
+    finally:
+        recv.close()
+        proc.join()
+    if outcome is None:
+        code = proc.exitcode or 0
+        how = f"exit code {code}"
+        if code < 0:
+            try:
+                how = f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"signal {-code}"
+        raise ChildFailed(f"crashed ({how})", stage)
+    kind, payload = outcome
+    if kind == "error":
+        raise ChildFailed(payload, stage)
+    return payload
