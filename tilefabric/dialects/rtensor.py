@@ -264,7 +264,7 @@ class RelayoutOp(IRDLOperation):
     dst_layout = prop_def(LayoutAttr)
     traits = traits_def(Pure())
 
-    assembly_format = "$source `from` $src_layout `to` $dst_layout attr-dict `:` type($source)"
+    assembly_format = "$source `from` $src_layout `to` $dst_layout attr-dict `:` type($source) `->` type($result)"
 
     def __init__(self, source, src_layout: LayoutAttr, dst_layout: LayoutAttr):
         super().__init__(

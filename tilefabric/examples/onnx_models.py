@@ -15,7 +15,6 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 DTYPES = {"f16": TensorProto.FLOAT16, "f32": TensorProto.FLOAT, "f64": TensorProto.DOUBLE,
           "bf16": TensorProto.BFLOAT16}
-_NP = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 
 
 def _elem(dtype: str) -> int:
@@ -37,10 +36,10 @@ def _value(name: str, shape, dtype: str = "f32"):
     return helper.make_tensor_value_info(name, _elem(dtype), list(shape))
 
 
-def _weight(rng: np.random.Generator, name: str, shape, scale: float | None = None, dtype="f32"):
+def _weight(rng: np.random.Generator, name: str, shape, scale: float | None = None):
     fan_in = shape[0] if len(shape) > 1 else 1
     scale = (1.0 / np.sqrt(fan_in)) if scale is None else scale
-    data = (rng.standard_normal(shape) * scale).astype(_NP[dtype])
+    data = (rng.standard_normal(shape) * scale).astype(np.float32)
     return numpy_helper.from_array(data, name)
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 
 class ChildFailed(Exception):
-    """The child raised (`message` is its one-line summary) or died (`stage` says where)."""
+    """The child raised (`message` is its one-line summary) or died (`crashed`, with
+    `stage` the last step it announced)."""
 
-    def __init__(self, message: str, stage: str | None = None):
-        self.stage = stage
+    def __init__(self, message: str, stage: str | None = None, crashed: bool = False):
+        self.stage, self.crashed = stage, crashed
         super().__init__(message)
 
 
@@ -67,7 +68,7 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
                 how = f"signal {signal.Signals(-code).name}"
             except ValueError:
                 how = f"signal {-code}"
-        raise ChildFailed(f"crashed ({how})", stage)
+        raise ChildFailed(f"crashed ({how})", stage, crashed=True)
     kind, payload = outcome
     if kind == "error":
         raise ChildFailed(payload, stage)

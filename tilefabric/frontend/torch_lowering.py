@@ -1,7 +1,7 @@
 """ONNX proto → generic linalg-on-tensors text through torch-mlir (the verified route).
 
-Runs inside `run_isolated`, so everything here may crash or raise freely; it returns
-plain picklable data. Large constants left after lowering become extra `@main` arguments.
+Meant to run inside `run_isolated`: it may crash or raise freely and returns only
+picklable data. Large constants left after lowering become extra `@main` arguments.
 """
 
 from __future__ import annotations
@@ -12,122 +12,176 @@ import numpy as np
 import onnx
 
 MAX_INLINE_ELEMENTS = 16
+CONVERT = "builtin.module(func.func(convert-torch-onnx-to-torch))"
 TO_LINALG = ("builtin.module(torch-onnx-to-torch-backend-pipeline,"
              "torch-backend-to-linalg-on-tensors-backend-pipeline)")
 GENERALIZE = "builtin.module(func.func(linalg-generalize-named-ops))"
+OUTPUT_DIALECTS = {"builtin", "func", "linalg", "tensor", "arith", "math", "cf", "scf"}
 
 
 class LoweringError(Exception):
     """A one-line reason the graph cannot go through torch-mlir."""
 
 
-def _node_name(location) -> str:
-    match = re.search(r'loc\("((?:[^"\\]|\\.)*)"', str(location))
-    return match.group(1) if match else "?"
+def node_name(location) -> str:
+    """The ONNX node name the importer stored as a (possibly fused) name location, or ''."""
+    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', str(location)):
+        if not match.group(1).startswith("graph:"):
+            return match.group(1)
+    return ""
 
 
-def _mlir_error_line(exc) -> str:
-    diags = getattr(exc, "error_diagnostics", None) or []
-    for diag in diags:
+def mlir_error_line(exc: Exception, op_types: dict[str, str]) -> str:
+    """First diagnostic of an MLIRError (plus its ONNX node), else the message's last line."""
+    for diag in getattr(exc, "error_diagnostics", None) or []:
         message = str(diag.message).strip().splitlines()[0]
-        node = _node_name(diag.location)
-        return f"{message} (node '{node}')" if node not in ("?", "") else message
-    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else type(exc).__name__
+        message = re.split(r': (?=%|")', message, maxsplit=1)[0]  # drop the dumped op
+        node = node_name(diag.location)
+        if node:
+            return f"{message} (ONNX op '{op_types.get(node, '?')}', node '{node}')"
+        return message
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
-def _walk(op, name: str) -> list:
+def _ops(root, keep) -> list:
+    """Ops under `root` (outer before inner) for which `keep(op)` holds."""
+    from torch_mlir.ir import WalkOrder, WalkResult
+
     found = []
 
-    def visit(o):
-        if o.name == name:
-            found.append(o)
-        from torch_mlir.ir import WalkResult
+    def visit(op):
+        if keep(op):
+            found.append(op)
         return WalkResult.ADVANCE
 
-    op.walk(visit)
+    root.walk(visit, WalkOrder.PRE_ORDER)
     return found
 
 
-def _unsupported(module, op_domains: dict[str, str]) -> str | None:
-    """The first ONNX node torch-mlir left unconverted, as an error line."""
-    for op in _walk(module.operation, "torch.operator"):
-        op_type = str(op.attributes["name"]).strip('"').removeprefix("onnx.")
-        where = f"node '{_node_name(op.location)}'"
-        return f"unsupported ONNX op '{op_type}' ({where})"
-    return None
+def _check_converted(module) -> None:
+    """torch-onnx-to-torch leaves ops it cannot convert as `torch.operator "onnx.X"`."""
+    left = _ops(module.operation, lambda op: op.name == "torch.operator")
+    if left:
+        op_type = str(left[0].attributes["name"]).strip('"').removeprefix("onnx.")
+        node = node_name(left[0].location)
+        raise LoweringError(f"unsupported ONNX op '{op_type}' (node '{node}')")
 
 
-def _extract_constants(module, first_index: int) -> list[tuple[str, np.ndarray]]:
-    """Replace every large non-splat dense `arith.constant` by a new `@main` argument."""
+def _check_dialects(module, op_types: dict[str, str]) -> None:
+    """Ops torch-mlir lowers outside linalg on tensors (e.g. `tm_tensor.sort`) are refused."""
+    bad = _ops(module.operation, lambda op: op.name.split(".")[0] not in OUTPUT_DIALECTS)
+    located = [op for op in bad if node_name(op.location)]
+    if located:
+        node = node_name(located[0].location)
+        raise LoweringError(
+            f"unsupported ONNX op '{op_types.get(node, '?')}' (node '{node}'): torch-mlir "
+            f"lowers it to '{located[0].name}', which is not linalg on tensors")
+    if bad:
+        raise LoweringError(
+            f"torch-mlir's output uses '{bad[0].name}', which is not linalg on tensors")
+
+
+def _is_large(value) -> bool:
     from torch_mlir import ir
 
-    func = next(op for op in module.body.operations if op.operation.name == "func.func")
+    if isinstance(value, ir.DenseElementsAttr):
+        if value.is_splat:
+            return False
+    elif not isinstance(value, ir.DenseResourceElementsAttr):
+        return False
+    return int(np.prod(ir.ShapedType(value.type).shape)) > MAX_INLINE_ELEMENTS
+
+
+def _extract_constants(func, taken: set[str]) -> list[tuple[str, np.ndarray]]:
+    """Replace every large non-splat dense `arith.constant` by a new trailing argument."""
+    from torch_mlir import ir
+
     block = func.regions[0].blocks[0]
     extracted: list[tuple[str, np.ndarray]] = []
-    by_attr: dict = {}
-    for op in _walk(func.operation, "arith.constant"):
-        value = op.attributes["value"]
-        dense = ir.DenseElementsAttr.isinstance(value)
-        if not (dense or ir.DenseResourceElementsAttr.isinstance(value)):
+    arg_for: dict = {}  # attributes are uniqued, so equal data ⇒ equal key ⇒ one argument
+    for op in _ops(func, lambda op: op.name == "arith.constant"):
+        key = value = op.attributes["value"]
+        if not _is_large(value):
             continue
-        shaped = ir.ShapedType(value.type)
-        if shaped.rank == 0 or np.prod(shaped.shape) <= MAX_INLINE_ELEMENTS:
-            continue
-        if dense and ir.DenseElementsAttr(value).is_splat:
-            continue
-        key = str(value) if dense else None
-        arg = by_attr.get(key) if key else None
-        if arg is None:
-            data = np.array(value if not dense else ir.DenseElementsAttr(value))
-            arg = block.add_argument(value.type, op.location)
-            extracted.append((f"const_{first_index + len(extracted)}", data.reshape(shaped.shape)))
-            if key:
-                by_attr[key] = arg
-        op.result.replace_all_uses_with(arg)
+        if key not in arg_for:
+            name = f"const_{len(extracted)}"
+            while name in taken:
+                name += "_"
+            data = np.array(value).reshape(ir.ShapedType(value.type).shape)
+            extracted.append((name, data))
+            arg_for[key] = block.add_argument(value.type, op.location)
+        op.result.replace_all_uses_with(arg_for[key])
         op.erase()
-    ftype = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value)
-    inputs = [a.type for a in block.arguments]
-    func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, ftype.results))
+    results = ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value).results
+    func.attributes["function_type"] = ir.TypeAttr.get(
+        ir.FunctionType.get([a.type for a in block.arguments], results))
     return extracted
 
 
-def lower(progress, model_bytes: bytes, num_args: int) -> tuple[str, list[tuple[str, np.ndarray]]]:
-    """Import `model_bytes` (an ONNX model with a static-shaped graph named `main`) and lower it.
+def _names_attr(names: list[str]):
+    from torch_mlir import ir
 
-    Returns the generic-form text and the constants moved out to trailing arguments.
+    return ir.ArrayAttr.get([ir.StringAttr.get(n) for n in names])
+
+
+def preload() -> None:
+    """Import torch-mlir once in the parent so each forked child starts with it loaded."""
+    from torch_mlir import ir, passmanager  # noqa: F401
+    from torch_mlir.dialects import torch  # noqa: F401
+    from torch_mlir.extras import onnx_importer  # noqa: F401
+
+    import torch_mlir.dialects.linalg.passes  # noqa: F401 - registers linalg-generalize-named-ops
+
+
+def lower(progress, model_bytes: bytes, arg_names: list[str], weight_names: list[str],
+          result_names: list[str]) -> tuple[str, list[tuple[str, np.ndarray]]]:
+    """Import an ONNX model whose graph is named `main`, lower it and print it generically.
+
+    `arg_names` name the graph's inputs in order. Returns the text (with `tf.arg_names`,
+    `tf.weight_names` and `tf.result_names` on `@main`) and the constants moved to arguments.
     """
+    preload()
     from torch_mlir import ir, passmanager
     from torch_mlir.dialects import torch as torch_d
     from torch_mlir.extras import onnx_importer
 
-    import torch_mlir.dialects.linalg.passes  # noqa: F401 - registers linalg-generalize-named-ops
-
-    model = onnx.ModelProto.FromString(model_bytes)
     ctx = ir.Context()
     torch_d.register_dialect(ctx)
     progress("importing the ONNX graph")
+    model = onnx.ModelProto.FromString(model_bytes)
+    op_types = {n.name: n.op_type for n in model.graph.node}
     try:
         info = onnx_importer.ModelInfo(model)
         module = info.create_module(context=ctx)
         onnx_importer.NodeImporter.define_function(info.main_graph, module.operation).import_all()
-    except Exception as exc:  # importer raises assorted types
-        raise LoweringError(f"torch-mlir cannot import the graph: {_mlir_error_line(exc)}") from None
+    except Exception as exc:  # the importer raises assorted types
+        reason = mlir_error_line(exc, op_types)
+        raise LoweringError(f"torch-mlir cannot import the graph: {reason}") from None
     with ctx:
-        for stage, pipeline in (("converting ONNX ops to torch",
-                                 "builtin.module(func.func(convert-torch-onnx-to-torch))"),
-                                ("lowering torch to linalg", TO_LINALG),
+        for stage, pipeline in (("converting ONNX ops to torch", CONVERT),
+                                ("lowering to linalg", TO_LINALG),
                                 ("generalizing linalg ops", GENERALIZE)):
             progress(stage)
             try:
                 passmanager.PassManager.parse(pipeline).run(module.operation)
             except ir.MLIRError as exc:
-                raise LoweringError(f"torch-mlir failed {stage}: {_mlir_error_line(exc)}") from None
-            if stage.startswith("converting"):
-                problem = _unsupported(module, {})
-                if problem:
-                    raise LoweringError(problem)
+                if pipeline is CONVERT:
+                    _check_converted(module)  # names the op if a leftover caused the failure
+                reason = mlir_error_line(exc, op_types)
+                raise LoweringError(f"torch-mlir failed {stage}: {reason}") from None
+            if pipeline is CONVERT:
+                _check_converted(module)
+        _check_dialects(module, op_types)
         progress("moving large constants out of the IR")
-        extracted = _extract_constants(module, num_args)
+        func = next(op.operation for op in module.body.operations
+                    if op.operation.name == "func.func"
+                    and str(op.operation.attributes["sym_name"]) == '"main"')
+        if len(func.regions[0].blocks[0].arguments) != len(arg_names):
+            raise LoweringError("torch-mlir changed the number of graph inputs")
+        extracted = _extract_constants(func, set(arg_names))
+        func.attributes["tf.arg_names"] = _names_attr(arg_names + [n for n, _ in extracted])
+        func.attributes["tf.weight_names"] = _names_attr(weight_names + [n for n, _ in extracted])
+        func.attributes["tf.result_names"] = _names_attr(result_names)
         module.operation.verify()
         return module.operation.get_asm(print_generic_op_form=True), extracted

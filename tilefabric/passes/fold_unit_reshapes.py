@@ -193,12 +193,10 @@ class FoldUnitReshapeIntoConsumers(RewritePattern):
         generic: GenericOp,
         rewriter: PatternRewriter,
     ) -> None:
-        num_inputs = len(generic.inputs)
         maps = [m.data for m in generic.indexing_maps.data]
         loop_ranges = _loop_ranges(generic)
-        indices = [
-            i for i, v in enumerate(generic.inputs) if v is reshape.result
-        ]
+        # Only `ins`: rewriting an `outs` operand would change the result type.
+        indices = [i for i, v in enumerate(generic.inputs) if v is reshape.result]
         new_maps = list(maps)
         for i in indices:
             new_map = _new_map(reshape, info, maps[i], loop_ranges, to_source=True)
@@ -207,7 +205,6 @@ class FoldUnitReshapeIntoConsumers(RewritePattern):
             new_maps[i] = new_map
         if not indices or not _maps_invertible(new_maps, len(generic.iterator_types)):
             return
-        assert all(i < num_inputs for i in indices)
 
         for i in indices:
             generic.operands[i] = reshape.src
@@ -221,9 +218,7 @@ def _is_fill(op: GenericOp) -> bool:
         return False
     if any(isinstance(v.type, ShapedType) for v in op.inputs):
         return False
-    if any(
-        it.data != IteratorType.PARALLEL for it in op.iterator_types.data
-    ):
+    if any(it.data != IteratorType.PARALLEL for it in op.iterator_types.data):
         return False
     out_map = op.indexing_maps.data[-1].data
     if out_map != AffineMap.identity(out_map.num_dims):
@@ -242,9 +237,13 @@ def _build_init(
     if not body_reads_init or isinstance(owner, EmptyOp):
         if any(d < 0 for d in new_type.get_shape()):
             return None
-        return [EmptyOp((), new_type)]
+        empty = EmptyOp((), new_type)
+        if isinstance(owner, EmptyOp):
+            empty.tensor.name_hint = value.name_hint
+        return [empty]
     if isinstance(owner, GenericOp) and _is_fill(owner):
-        inner = _build_init(owner.outputs[0], new_type, body_reads_init=True)
+        # A fill never reads its own init, so that one can always be fresh.
+        inner = _build_init(owner.outputs[0], new_type, body_reads_init=False)
         if inner is None:
             return None
         rank = len(new_type.get_shape())
@@ -260,6 +259,7 @@ def _build_init(
             library_call=owner.library_call,
         )
         fill.attributes |= owner.attributes
+        fill.res[0].name_hint = value.name_hint
         return [*inner, fill]
     return None
 
@@ -291,7 +291,7 @@ class FoldUnitReshapeIntoProducer(RewritePattern):
             return
         source = op.src
         producer = source.owner
-        if not isinstance(producer, GenericOp) or len(source.uses) != 1:
+        if not isinstance(producer, GenericOp) or not source.has_one_use():
             return
         if len(producer.res) != len(producer.outputs):
             return
@@ -334,6 +334,8 @@ class FoldUnitReshapeIntoProducer(RewritePattern):
             library_call=producer.library_call,
         )
         new_producer.attributes |= producer.attributes
+        for old, new in zip(producer.res, new_producer.res, strict=True):
+            new.name_hint = old.name_hint
         rewriter.insert(new_producer, InsertPoint.before(producer))
 
         rewriter.replace_all_uses_with(op.result, new_producer.res[j])

@@ -132,6 +132,10 @@ class Target:
         cyc = b / self.link_bytes_per_cycle * factor
         return np.where(b > 0, cyc + self.link_latency_cycles, 0.0)
 
+    def exchange_cycles(self, bytes_per_core):
+        """A re-layout between operators: the transfer plus the BSP syncs around it."""
+        return self.transfer_cycles(bytes_per_core) + self.relayout_syncs * self.sync_cycles
+
     # --- compute -------------------------------------------------------------------------
     def contraction_cycles(self, batch, m, k, n, elem_bytes: int):
         return self.matmul.cycles(batch, m, k, n, elem_bytes)

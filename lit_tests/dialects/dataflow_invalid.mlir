@@ -1,0 +1,595 @@
+// RUN: xdsl-opt %s --split-input-file --verify-diagnostics | filecheck %s
+
+// Every dataflow verifier error reachable from text, one per split.
+
+// buffer: a grid size of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [0, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}buffer grid sizes must be >= 1{{$}}
+
+// -----
+
+// buffer: an empty grid
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}buffer grid sizes must be >= 1{{$}}
+
+// -----
+
+// buffer: a local size of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [0, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}buffer local sizes must be >= 1{{$}}
+
+// -----
+
+// free: of a value that is not a dataflow.alloc result
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%b: !dataflow.buffer<grid [2, 2], local [4, 8], f32>) {
+    dataflow.free %b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: freed value must come from dataflow.alloc{{$}}
+
+// -----
+
+// scatter: tensor and buffer element types differ
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf16>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 8)> : tensor<8x16xf16> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: tensor and buffer element types differ{{$}}
+
+// -----
+
+// scatter: offsets map over the wrong number of grid coords
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0) -> (c0 * 4, 0)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: offsets map takes 1 grid coords, grid has rank 2{{$}}
+
+// -----
+
+// scatter: offsets map with the wrong number of results
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: offsets map has 1 results for rank 2{{$}}
+
+// -----
+
+// scatter: offsets map with a symbol
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1)[s0] -> (c0 * 4, s0)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: offsets map has 1 symbols, expected 0{{$}}
+
+// -----
+
+// scatter: buffer rank differs from tensor rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [32], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 8)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [32], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: buffer rank 1 differs from tensor rank 2{{$}}
+
+// -----
+
+// scatter: a negative offset
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4 - 4, c1 * 8)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: negative offset{{$}}
+
+// -----
+
+// scatter: offsets outside the tensor (core (1, 1) starts at column 16 of 16)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f(%t: tensor<8x16xf32>) {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 16)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: scatter: an offset lies outside the tensor shape [8, 16]{{$}}
+
+// -----
+
+// gather: tensor and buffer element types differ
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    %t = dataflow.gather %b offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 8)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32> -> tensor<8x16xi32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: gather: tensor and buffer element types differ{{$}}
+
+// -----
+
+// gather: offsets outside the tensor
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    %t = dataflow.gather %b offsets affine_map<(c0, c1) -> (c0 * 8, c1 * 8)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32> -> tensor<8x16xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: gather: an offset lies outside the tensor shape [8, 16]{{$}}
+
+// -----
+
+// exchange: source and destination element types differ
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f16>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (0, c0 * 2)> shape array<i64: 8, 8> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f16>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: source and destination element types differ{{$}}
+
+// -----
+
+// exchange: source offsets outside the exchanged shape
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 8, c1 * 4)> into %d offsets affine_map<(c0) -> (0, c0 * 2)> shape array<i64: 8, 8> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange source: an offset lies outside the tensor shape [8, 8]{{$}}
+
+// -----
+
+// exchange: destination offsets over the source grid's coords
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0, c1) -> (0, c0 * 2)> shape array<i64: 8, 8> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange destination: offsets map takes 2 grid coords, grid has rank 1{{$}}
+
+// -----
+
+// fill: value that is not a number
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.fill %b value "zero" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: fill value must be a float or integer attribute{{$}}
+
+// -----
+
+// fill: `where` with two results
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.fill %b value 0.0 : f32 where affine_map<(c0, c1) -> (c0, c1)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: fill where: offsets map has 2 results for rank 1{{$}}
+
+// -----
+
+// fill: `where` over the wrong number of grid coords
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.fill %b value 0.0 : f32 where affine_map<(c0) -> (c0)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: fill where: offsets map takes 1 grid coords, grid has rank 2{{$}}
+
+// -----
+
+// compute: two offsets maps for one operand
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>, affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: need one indexing map and one offsets map per operand (1){{$}}
+
+// -----
+
+// compute: sizes with the wrong number of loop dims
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4, 1> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: sizes need one entry per loop dim{{$}}
+
+// -----
+
+// compute: operands on different grids
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %a = dataflow.alloc : !dataflow.buffer<grid [4], local [4, 8], f32>
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute ins(%a : !dataflow.buffer<grid [4], local [4, 8], f32>) outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0) -> (0, 0)>, affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32, %x1: f32):
+      linalg.yield %x1 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: all operands must live on the same core grid{{$}}
+
+// -----
+
+// compute: indexing map rank differs from the buffer rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: indexing map rank 1 differs from buffer rank 2{{$}}
+
+// -----
+
+// compute: an indexing map result that is not a loop dim
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d0 + d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: indexing map result '(d0 + d1)' is not a loop dim or 0 (not supported yet){{$}}
+
+// -----
+
+// compute: offsets use a repeat counter outside any repeat
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1)[s0] -> (0, s0 * 4)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: offsets use 1 repeat counters, only 0 enclose it{{$}}
+
+// -----
+
+// compute: offsets use two repeat counters inside one repeat
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.repeat 2 {
+      dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1)[s0, s1] -> (0, s0 * 2 + s1)>]} {
+      ^bb0(%x0: f32):
+        linalg.yield %x0 : f32
+      }
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: offsets use 2 repeat counters, only 1 enclose it{{$}}
+
+// -----
+
+// compute: offsets map over the wrong number of grid coords
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: offsets map takes 1 grid coords, grid has rank 2{{$}}
+
+// -----
+
+// compute: offsets map with the wrong number of results
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: offsets map has 1 results for rank 2{{$}}
+
+// -----
+
+// compute: the box leaves the local buffer on cores with c1 = 1 (6 + 4 > 8)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, c1 * 4 + 2)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+
+// -----
+
+// compute: the box leaves the local buffer at a negative offset
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (c0 - 1, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+
+// -----
+
+// compute: the box leaves the local buffer on the last step of the inner repeat (s1 = 2: 8 + 4 > 8; s1 is the inner counter, s0 the outer)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.repeat 2 {
+      dataflow.repeat 3 {
+        dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1)[s0, s1] -> (0, s1 * 4)>]} {
+        ^bb0(%x0: f32):
+          linalg.yield %x0 : f32
+        }
+      }
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+
+// -----
+
+// shift: source map not a permutation (every core of a row reads column 0)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.shift %b from affine_map<(c0, c1) -> (c0, 0)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: shift: senders and receivers do not match (source map is not a permutation){{$}}
+
+// -----
+
+// shift: source out of the grid (no wrap-around)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.shift %b from affine_map<(c0, c1) -> (c0, c1 + 1)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: shift: some core receives from a core outside the grid{{$}}
+
+// -----
+
+// shift: source map with the wrong number of results
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.shift %b from affine_map<(c0, c1) -> ((c1 + 1) mod 2)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: shift source: offsets map has 1 results for rank 2{{$}}
+
+// -----
+
+// shift: source map using a repeat counter
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.repeat 2 {
+      dataflow.shift %b from affine_map<(c0, c1)[s0] -> (c0, (c1 + s0) mod 2)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: shift source: offsets map has 1 symbols, expected 0{{$}}
+
+// -----
+
+// reduce: dim out of range
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.reduce %b over array<i64: 2> with "add" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: reduce dims [2] must be distinct grid dims of a rank-2 grid{{$}}
+
+// -----
+
+// reduce: negative dim
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.reduce %b over array<i64: -1> with "add" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: reduce dims [-1] must be distinct grid dims of a rank-2 grid{{$}}
+
+// -----
+
+// reduce: no dims
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.reduce %b over array<i64> with "add" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: reduce dims [] must be distinct grid dims of a rank-2 grid{{$}}
+
+// -----
+
+// reduce: a dim listed twice
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.reduce %b over array<i64: 1, 1> with "add" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: reduce dims [1, 1] must be distinct grid dims of a rank-2 grid{{$}}
+
+// -----
+
+// reduce: unknown combiner
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.reduce %b over array<i64: 1> with "sum" : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: unknown combiner 'sum' (one of add, mul, max, min){{$}}
+
+// -----
+
+// repeat: count 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    dataflow.repeat 0 {
+      dataflow.sync
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: repeat count must be >= 1{{$}}
+
+// -----
+
+// repeat: negative count (inner of two)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    dataflow.repeat 2 {
+      dataflow.repeat -1 {
+        dataflow.sync
+      }
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: repeat count must be >= 1{{$}}

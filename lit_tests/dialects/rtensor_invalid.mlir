@@ -1,0 +1,582 @@
+// RUN: xdsl-opt %s --split-input-file --verify-diagnostics | filecheck %s
+
+// Every rtensor verifier error reachable from text, one per split.
+
+// plan: a spatial factor of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 0, 8], temporal = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}spatial factors must be >= 1{{$}}
+
+// -----
+
+// plan: a temporal row with too few entries
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}every temporal row needs one entry per loop dim{{$}}
+
+// -----
+
+// plan: temporal parts of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 0, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}temporal parts must be >= 1{{$}}
+
+// -----
+
+// plan: operand 0 has temporal parts but the rotation list is missing
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}rotation [] must list exactly the operands with temporal parts [0]{{$}}
+
+// -----
+
+// plan: rotation names an operand without temporal parts
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0, 1]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}rotation [0, 1] must list exactly the operands with temporal parts [0]{{$}}
+
+// -----
+
+// plan: rotation lists an operand twice
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0, 0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}rotation [0, 0] must list exactly the operands with temporal parts [0]{{$}}
+
+// -----
+
+// layout: a grid size of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [0, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}grid sizes must be >= 1{{$}}
+
+// -----
+
+// layout: axes, blocks and parts of different lengths
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}axes, blocks and parts need one entry per tensor axis{{$}}
+
+// -----
+
+// layout: an axis mapped past the grid rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [2, -1], blocks = [32, 256], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+
+// -----
+
+// layout: an axis below -1
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [-2, 0], blocks = [128, 64], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+
+// -----
+
+// layout: two axes on the same grid dim
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 0], blocks = [32, 64], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+
+// -----
+
+// layout: parts that do not divide the block
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 3]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}block 32 must be a positive multiple of its parts 3{{$}}
+
+// -----
+
+// layout: a block of 0
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [0, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: {{^}}block 0 must be a positive multiple of its parts 1{{$}}
+
+// -----
+
+// tf.target that is not a string
+builtin.module attributes {tf.target = 3 : i64} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: 'tf.target' must be a string{{$}}
+
+// -----
+
+// tf.target that names no preset (the list of known presets is not pinned)
+builtin.module attributes {tf.target = "nope"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: unknown target 'nope' (known: {{.*}}; or pass a .toml file){{$}}
+
+// -----
+
+// compute: fewer indexing maps than operands
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: expected 3 indexing maps, got 2{{$}}
+
+// -----
+
+// compute: an indexing map with the wrong number of dims
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: every indexing map must have one dim per iterator{{$}}
+
+// -----
+
+// compute: an unknown iterator type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "window", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: iterator types must be 'parallel' or 'reduction'{{$}}
+
+// -----
+
+// compute: two results for one output
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r:2 = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>, tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: one result per output{{$}}
+
+// -----
+
+// compute: map rank differs from operand rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: map has 1 results for a rank-2 operand{{$}}
+
+// -----
+
+// compute: constant index on an axis of size > 1
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: constant index on axis 0 of size 128{{$}}
+
+// -----
+
+// compute: one loop dim with two sizes
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<256x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<256x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: loop dim d1 has size 512 and 256 in different operands{{$}}
+
+// -----
+
+// compute: a loop dim that indexes no operand
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x128xf32>, %b: tensor<128x128xf32>, %c: tensor<128x128xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 1], temporal = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x128xf32>, tensor<128x128xf32>) outs(%c : tensor<128x128xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d0)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x128xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: some loop dim indexes no operand{{$}}
+
+// -----
+
+// compute: an indexing map result that is not a loop dim
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1 + d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: indexing map result '(d1 + d2)' is not a loop dim or 0 (not supported yet){{$}}
+
+// -----
+
+// compute: plan with too few spatial factors
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 8], temporal = [[1, 1], [1, 1], [1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: plan has 2 spatial factors for 3 loop dims{{$}}
+
+// -----
+
+// compute: plan with too few temporal rows
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: plan has 2 temporal rows for 3 operands{{$}}
+
+// -----
+
+// compute: spatial factor larger than its loop
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 512], temporal = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: spatial factor 512 of loop dim d2 exceeds its size 256{{$}}
+
+// -----
+
+// compute: plan needs more cores than the target has (32 * 64 = 2048 > 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [32, 1, 64], temporal = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: plan uses 2048 cores but target 'ipu-mk2' has 1472{{$}}
+
+// -----
+
+// compute: temporal parts along a loop dim that does not index the operand (A is not indexed by d2 = n)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 1, 2], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0 has temporal parts along a loop dim that does not index it{{$}}
+
+// -----
+
+// compute: temporal parts that do not divide the replicas (A has 8 replicas along n)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 3, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: temporal parts 3 do not divide its 8 replicas{{$}}
+
+// -----
+
+// compute: temporal parts on an operand with no replicas (B is split over all cores that use it)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [1, 1, 8], temporal = [[1, 1, 1], [1, 2, 1], [1, 1, 1]], rotation = [1]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #1: temporal parts 2 do not divide its 1 replicas{{$}}
+
+// -----
+
+// compute: parts 2 (B) and 3 (A) along k do not form a divisibility chain
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 6, 1], temporal = [[1, 1, 3], [1, 1, 2], [1, 1, 1]], rotation = [0, 1]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: temporal parts along loop dim d2 do not form a divisibility chain: [2, 3]{{$}}
+
+// -----
+
+// relayout: result type differs from the source type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf16>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: relayout keeps the tensor type{{$}}
+
+// -----
+
+// relayout: source layout rank differs from the tensor rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [32], axes = [0], blocks = [4], parts = [1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout has 1 axes for a rank-2 tensor{{$}}
+
+// -----
+
+// relayout: destination layout rank differs from the tensor rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [32], axes = [0, -1, -1], blocks = [4, 256, 1], parts = [1, 1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout has 3 axes for a rank-2 tensor{{$}}
+
+// -----
+
+// relayout: blocks x grid do not cover a tensor axis (4 x 32 < 256)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [32], axes = [-1, 0], blocks = [128, 4], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout: axis 1 blocks of 4 x 32 do not cover size 256{{$}}
+
+// -----
+
+// relayout: an unsplit axis whose block is smaller than the axis
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, -1], blocks = [32, 32], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout: axis 1 blocks of 32 x 1 do not cover size 256{{$}}
+
+// -----
+
+// relayout: layout grid larger than the target (64 * 32 = 2048 > 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [64, 32], axes = [0, 1], blocks = [2, 8], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout uses 2048 cores but target 'ipu-mk2' has 1472{{$}}

@@ -1,0 +1,89 @@
+// RUN: xdsl-opt %s | xdsl-opt | filecheck %s
+// RUN: xdsl-opt %s --print-op-generic | xdsl-opt | filecheck %s
+
+// Round-trip of every rtensor op and attribute (custom and generic forms).
+
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  // C[128x256] += A[128x512] * B[512x256], loops (d0 = m, d1 = k, d2 = n).
+  // 32 cores: m split 4 ways, n split 8 ways. A is replicated over the 8 n-cores,
+  // so it can be cut into 8 temporal parts along k that rotate around that ring.
+// CHECK:      builtin.module attributes {tf.target = "ipu-mk2"} {
+// CHECK-NEXT:   func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) -> tensor<128x256xf32> {
+// CHECK-NEXT:     %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = {{\[\[}}1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+// CHECK-NEXT:     ^bb0(%x: f32, %y: f32, %acc: f32):{{$}}
+// CHECK-NEXT:       %p = arith.mulf %x, %y : f32{{$}}
+// CHECK-NEXT:       %s = arith.addf %acc, %p : f32{{$}}
+// CHECK-NEXT:       linalg.yield %s : f32{{$}}
+// CHECK-NEXT:     } -> tensor<128x256xf32>{{$}}
+// CHECK-NEXT:     func.return %r : tensor<128x256xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) -> tensor<128x256xf32> {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return %r : tensor<128x256xf32>
+  }
+
+  // Same matmul in linalg order (d0 = m, d1 = n, d2 = k): both inputs rotate along k
+  // (A: 8 parts over its 8 replicas, B: 4 parts over its 4; 4 | 8 is a divisibility chain),
+  // B outermost. Also carries the optional predicted_cycles and a discardable attribute.
+// CHECK-LABEL:   func.func @matmul_two_rotating(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) -> tensor<128x256xf32> {
+// CHECK-NEXT:     %r = rtensor.compute plan <spatial = [4, 8, 1], temporal = {{\[\[}}1, 1, 8], [1, 1, 4], [1, 1, 1]], rotation = [1, 0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {tf.op = "matmul", indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], predicted_cycles = #builtin.int<1234>} {
+// CHECK-NEXT:     ^bb0(%x: f32, %y: f32, %acc: f32):{{$}}
+// CHECK-NEXT:       %p = arith.mulf %x, %y : f32{{$}}
+// CHECK-NEXT:       %s = arith.addf %acc, %p : f32{{$}}
+// CHECK-NEXT:       linalg.yield %s : f32{{$}}
+// CHECK-NEXT:     } -> tensor<128x256xf32>{{$}}
+// CHECK-NEXT:     func.return %r : tensor<128x256xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @matmul_two_rotating(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) -> tensor<128x256xf32> {
+    %r = rtensor.compute plan <spatial = [4, 8, 1], temporal = [[1, 1, 8], [1, 1, 4], [1, 1, 1]], rotation = [1, 0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], predicted_cycles = #builtin.int<1234>, tf.op = "matmul"} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return %r : tensor<128x256xf32>
+  }
+
+  // Broadcast operand (constant-0 index on a size-1 axis), a plan without rotation,
+  // a compute without `ins`, and a relayout between two layouts.
+// CHECK-LABEL:   func.func @bias_relayout(%c: tensor<128x256xf32>, %bias: tensor<1x256xf32>) -> tensor<128x256xf32> {
+// CHECK-NEXT:     %r = rtensor.compute plan <spatial = [8, 4], temporal = {{\[\[}}1, 1], [1, 1]]> ins(%bias : tensor<1x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1) -> (0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} {
+// CHECK-NEXT:     ^bb0(%x: f32, %o: f32):{{$}}
+// CHECK-NEXT:       %s = arith.addf %o, %x : f32{{$}}
+// CHECK-NEXT:       linalg.yield %s : f32{{$}}
+// CHECK-NEXT:     } -> tensor<128x256xf32>{{$}}
+// CHECK-NEXT:     %z = rtensor.compute plan <spatial = [64], temporal = {{\[\[}}1]]> outs(%bias : tensor<1x256xf32>) attributes {indexing_maps = [affine_map<(d0) -> (0, d0)>], iterator_types = ["parallel"]} {
+// CHECK-NEXT:     ^bb0(%v: f32):{{$}}
+// CHECK-NEXT:       linalg.yield %v : f32{{$}}
+// CHECK-NEXT:     } -> tensor<1x256xf32>{{$}}
+// CHECK-NEXT:     %t = rtensor.relayout %r from <grid = [8, 4], axes = [0, 1], blocks = [16, 64], parts = [1, 1]> to <grid = [32], axes = [-1, 0], blocks = [128, 8], parts = [2, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>{{$}}
+// CHECK-NEXT:     func.return %t : tensor<128x256xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @bias_relayout(%c: tensor<128x256xf32>, %bias: tensor<1x256xf32>) -> tensor<128x256xf32> {
+    %r = rtensor.compute plan <spatial = [8, 4], temporal = [[1, 1], [1, 1]]> ins(%bias : tensor<1x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1) -> (0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} {
+    ^bb0(%x: f32, %o: f32):
+      %s = arith.addf %o, %x : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    %z = rtensor.compute plan <spatial = [64], temporal = [[1]]> outs(%bias : tensor<1x256xf32>) attributes {indexing_maps = [affine_map<(d0) -> (0, d0)>], iterator_types = ["parallel"]} {
+    ^bb0(%v: f32):
+      linalg.yield %v : f32
+    } -> tensor<1x256xf32>
+    %t = rtensor.relayout %r from <grid = [8, 4], axes = [0, 1], blocks = [16, 64], parts = [1, 1]> to <grid = [32], axes = [-1, 0], blocks = [128, 8], parts = [2, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return %t : tensor<128x256xf32>
+  }
+
+  // Both attributes outside the ops, in their fully qualified form.
+// CHECK-LABEL:   func.func @attrs() attributes {plan = #rtensor.plan<spatial = [2, 3], temporal = []>, layout = #rtensor.layout<grid = [2, 3], axes = [1, -1, 0], blocks = [5, 8, 3], parts = [1, 4, 3]>} {
+// CHECK-NEXT:     func.return{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @attrs() attributes {plan = #rtensor.plan<spatial = [2, 3], temporal = []>, layout = #rtensor.layout<grid = [2, 3], axes = [1, -1, 0], blocks = [5, 8, 3], parts = [1, 4, 3]>} {
+    func.return
+  }
+}
+// CHECK-NEXT: }{{$}}

@@ -1,0 +1,328 @@
+"""`tilefabric` command line: run / compile / targets.
+
+Contract: a user-facing problem (TileFabricError, unreadable/unwritable path, Ctrl-C) prints
+exactly one line `error: ...` on stderr and exits 2; a failed `--check` exits 1; a bug exits 3
+with a one-line hint (TILEFABRIC_DEBUG=1 shows the traceback). User input files are only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from tilefabric import api
+from tilefabric.errors import TileFabricError
+from tilefabric.target import preset_names, resolve_target
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+DEBUG_ENV = "TILEFABRIC_DEBUG"
+
+
+# --- argument parsing ----------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus a message and exits; we want the one-line error contract."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise TileFabricError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_compile_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help="an .onnx model (or .mlir linalg module)")
+    p.add_argument("--target", default="ipu-mk2", metavar="NAME|FILE.toml",
+                   help="preset name or target TOML file (default: ipu-mk2)")
+    p.add_argument("--strategy", default="t10", metavar="NAME", help="planning strategy (default: t10)")
+    p.add_argument("--disable", action="append", default=[], metavar="PASS",
+                   help="skip an optional pass (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tilefabric", description="Compile ONNX models onto many-core AI chips and simulate them.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="compile, simulate and report one model")
+    _add_compile_options(run)
+    run.add_argument("--inputs", metavar="FILE.npz", help="input arrays by name (missing ones are random)")
+    run.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
+    run.add_argument("--check", action="store_true", help="compare with onnxruntime; exit 1 on mismatch")
+    run.add_argument("--save-outputs", metavar="FILE.npz", help="write outputs by name")
+    run.add_argument("--report", metavar="FILE.json", help="write the report as JSON")
+    run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser("compile", help="print or write the IR at one level")
+    _add_compile_options(comp)
+    comp.add_argument("--emit", choices=api.IR_LEVELS, default="dataflow", help="IR level (default: dataflow)")
+    comp.add_argument("-o", "--output", metavar="OUT.mlir", help="write the IR here instead of stdout")
+    comp.add_argument("--weights", metavar="OUT.npz", help="also write the side weights file")
+    comp.set_defaults(func=cmd_compile)
+
+    targets = sub.add_parser("targets", help="list the target presets")
+    targets.set_defaults(func=cmd_targets)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tilefabric")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# --- files ---------------------------------------------------------------------------------
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(path: str | os.PathLike, what: str, inputs: Sequence[str | os.PathLike] = ()) -> Path:
+    """Fail before the slow work if `path` cannot be written or would clobber an input file."""
+    out = Path(path)
+    parent = out.parent
+    if not parent.is_dir():
+        raise TileFabricError(f"cannot write {what} '{out}': directory '{parent}' does not exist")
+    if out.is_dir():
+        raise TileFabricError(f"cannot write {what} '{out}': it is a directory")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise TileFabricError(f"cannot write {what} '{out}': permission denied")
+    for source in inputs:
+        if _same_file(out, Path(source)):
+            raise TileFabricError(f"refusing to overwrite input file '{source}' with the {what}")
+    return out
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str = "w") -> Iterator[Any]:
+    """A temp file next to `path`, renamed over it only once fully written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    with _atomic(path) as f:
+        f.write(text)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    with _atomic(path, "wb") as f:  # a file object keeps numpy from appending ".npz"
+        np.savez(f, **arrays)
+
+
+def load_inputs(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read an .npz of named arrays without pickle (never runs code from the file)."""
+    p = Path(path)
+    if not p.is_file():
+        raise TileFabricError("inputs file not found", str(p))
+    with open(p, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # an .npz is a zip archive
+            raise TileFabricError("inputs must be an .npz archive of arrays keyed by input name", str(p))
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise TileFabricError(f"cannot read inputs: {_first_line(exc)}", str(p)) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+# --- phases --------------------------------------------------------------------------------
+@dataclass
+class Phases:
+    """Spinner per phase on stderr (a terminal only); optionally a done-line with the time."""
+
+    console: Console
+    announce: bool = False  # the demo prints "✓ phase (1.2 s)"; the CLI keeps stderr clean
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        start = time.perf_counter()
+        with self.console.status(f"{label}…"):
+            yield
+        self.timings[label] = elapsed = time.perf_counter() - start
+        if self.announce:
+            self.console.print(f"[green]✓[/] {label} [dim]({elapsed:.2f} s)[/]")
+
+
+def stdout_console() -> Console:
+    """Wide output when piped, so the per-op table does not wrap at 80 columns in logs."""
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(width=160 if wide else None)
+
+
+# --- commands ------------------------------------------------------------------------------
+@dataclass
+class RunOptions:
+    model: str
+    target: str = "ipu-mk2"
+    strategy: str = "t10"
+    disabled: Sequence[str] = ()
+    inputs: str | None = None
+    seed: int = 0
+    check: bool = False
+    save_outputs: str | None = None
+    report: str | None = None
+
+
+def _input_files(opts: RunOptions) -> list[str]:
+    files = [opts.model, opts.inputs, opts.target if opts.target.endswith(".toml") else None]
+    return [f for f in files if f]
+
+
+def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
+    """The whole `run` command: validate cheaply first, then import, compile, simulate, check."""
+    sources = _input_files(opts)
+    report_path = check_output_path(opts.report, "report", sources) if opts.report else None
+    outputs_path = check_output_path(opts.save_outputs, "outputs", sources) if opts.save_outputs else None
+    if opts.check and api.is_mlir_path(opts.model):
+        raise TileFabricError("--check needs an ONNX model as reference; an .mlir model has none", opts.model)
+    chip = api.resolve(opts.target)
+    given = load_inputs(opts.inputs) if opts.inputs else None
+    with phases(f"importing {Path(opts.model).name}"):
+        loaded = api.load(opts.model)
+    inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # bad inputs fail before compiling
+    with phases(f"compiling for {chip.name} ({opts.strategy})"):
+        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled)
+    with phases("simulating"):
+        result = program.run(inputs, opts.seed)
+    if opts.check:
+        with phases("checking against onnxruntime"):
+            program.check(result)
+    from tilefabric.report import print_report, write_json
+
+    print_report(result.report, out)
+    if report_path:
+        write_json(result.report, report_path)
+    if outputs_path:
+        write_npz(outputs_path, result.outputs)
+    if result.check is not None and not result.check.passed:
+        print(f"error: outputs differ from onnxruntime (max rel err {result.check.max_rel_err:.3e} "
+              f"> {result.check.tolerance:.0e})", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
+                      inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
+                      report=args.report)
+    return run_model(opts, stdout_console(), Phases(Console(stderr=True)))
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    sources = [args.model] + ([args.target] if args.target.endswith(".toml") else [])
+    output = check_output_path(args.output, "IR", sources) if args.output else None
+    weights = check_output_path(args.weights, "weights", sources) if args.weights else None
+    chip = api.resolve(args.target)
+    phases = Phases(Console(stderr=True))
+    with phases(f"importing {Path(args.model).name}"):
+        loaded = api.load(args.model)
+    with phases(f"compiling for {chip.name}"):
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable))
+    text = program.ir(args.emit)
+    text = text if text.endswith("\n") else text + "\n"
+    if output:
+        write_text(output, text)
+    else:
+        sys.stdout.write(text)
+    if weights:
+        with _atomic(weights, "wb") as f:
+            np.savez(f, **program.imported.weights)
+    return EXIT_OK
+
+
+def targets_table() -> Table:
+    """One row per preset; peak fp16 TFLOPS = cores × matmul fp16 FLOP/cycle × clock."""
+    table = Table(title="target presets", title_justify="left")
+    for label, justify in (("name", "left"), ("cores", "right"), ("topology", "left"),
+                           ("scratchpad KiB", "right"), ("link B/cycle", "right"),
+                           ("clock GHz", "right"), ("peak fp16 TFLOPS", "right")):
+        table.add_column(label, justify=justify)
+    for name in preset_names():
+        t = resolve_target(name)
+        topology = t.topology + (f" {t.mesh_shape[0]}x{t.mesh_shape[1]}" if t.mesh_shape else "")
+        if t.chips > 1:
+            topology += f", {t.chips} chips"
+        tflops = t.cores * t.matmul.peak_flops_per_cycle("f16") * t.clock_hz / 1e12
+        table.add_row(name, f"{t.cores:,}", topology, f"{t.scratchpad_bytes / 1024:,.0f}",
+                      f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}")
+    return table
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    stdout_console().print(targets_table())
+    return EXIT_OK
+
+
+# --- error contract ------------------------------------------------------------------------
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) or "unknown error"
+
+
+def _os_message(exc: OSError) -> str:
+    if exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or _first_line(exc)}"
+    return _first_line(exc)
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Run `fn` under the error contract and return the exit code."""
+    try:
+        return fn()
+    except TileFabricError as exc:
+        message = str(exc)
+    except OSError as exc:
+        message = _os_message(exc)
+    except KeyboardInterrupt:
+        message = "interrupted"
+    except Exception as exc:  # noqa: BLE001 - a bug: one line unless debugging
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        print(_one_line(f"internal error: {type(exc).__name__}: {exc}") +
+              f" (please report; rerun with {DEBUG_ENV}=1 for a traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+    print(f"error: {_one_line(message)}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    parser = build_parser()
+
+    def go() -> int:
+        args = parser.parse_args(argv)
+        return args.func(args)
+
+    code = guarded(go)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""ONNX file → `ImportedModel`: prepare the proto, lower it through torch-mlir in a child
+process (a torch-mlir crash must not take the compiler down), and parse the result with xDSL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from onnx import helper
+
+from tilefabric.errors import TileFabricError
+from tilefabric.frontend import onnx_prepare
+from tilefabric.frontend.isolate import ChildFailed, run_isolated
+from tilefabric.frontend.mlir_input import main_func, parse_module, require_static_shapes
+from tilefabric.frontend.model import ImportedModel
+from tilefabric.frontend.torch_lowering import lower, preload
+
+
+def _input_signature(model, names: list[str]) -> tuple[list[tuple[int, ...]], list[np.dtype]]:
+    by_name = {i.name: i.type.tensor_type for i in model.graph.input}
+    shapes = [tuple(d.dim_value for d in by_name[n].shape.dim) for n in names]
+    dtypes = [np.dtype(helper.tensor_dtype_to_np_dtype(by_name[n].elem_type)) for n in names]
+    return shapes, dtypes
+
+
+def _failure_message(exc: ChildFailed, model) -> str:
+    if not exc.crashed:
+        return str(exc)
+    ops = sorted({n.op_type for n in model.graph.node})
+    listed = ", ".join(ops[:12]) + (", ..." if len(ops) > 12 else "")
+    return f"torch-mlir {exc} while {exc.stage or 'starting'} (ops in the model: {listed})"
+
+
+def import_onnx(path: str | Path) -> ImportedModel:
+    """Import an ONNX model as linalg on tensors with its weights kept out of the IR.
+
+    The user's file is only read. Weights (float initializers) and large constants become
+    trailing `@main` arguments, named in the `tf.arg_names` / `tf.weight_names` attributes.
+    """
+    path = Path(path)
+    where = str(path)
+    prep = onnx_prepare.prepare(onnx_prepare.load(path), where)
+    preload()
+    try:
+        text, extracted = run_isolated(lower, prep.model.SerializeToString(),
+                                       prep.input_names + prep.weight_names, prep.weight_names,
+                                       prep.output_names)
+    except ChildFailed as exc:
+        raise TileFabricError(_failure_message(exc, prep.model), where) from None
+    module = parse_module(text, where, source=f"lowered IR of {path.name}")
+    require_static_shapes(main_func(module, where), prep.output_names, where)
+    shapes, dtypes = _input_signature(prep.model, prep.input_names)
+    weights = {name: prep.weights[name] for name in prep.weight_names}
+    weights.update(extracted)
+    return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
+                         input_shapes=shapes, input_dtypes=dtypes,
+                         output_names=prep.output_names, linalg_text=text)

@@ -1,0 +1,48 @@
+"""Describe a linalg.generic / rtensor.compute to the planner (IR -> plain OpSpace)."""
+
+from __future__ import annotations
+
+from tilefabric.analysis.iteration_space import axis_dims, loop_sizes, maps_of
+from tilefabric.analysis.kernel import classify
+from tilefabric.errors import TileFabricError
+from tilefabric.target import ELEMENT_BYTES
+
+
+def element_bytes(value) -> int:
+    elt = str(value.type.element_type) if hasattr(value.type, "element_type") else str(value.type)
+    if elt not in ELEMENT_BYTES:
+        raise TileFabricError(f"unsupported element type '{elt}'")
+    return ELEMENT_BYTES[elt]
+
+
+def op_space(op, name: str):
+    from xdsl.utils.exceptions import VerifyException
+
+    from tilefabric.planner.op_space import OpSpace
+
+    for v in op.inputs:
+        if not hasattr(v.type, "get_shape"):
+            raise TileFabricError(f"operator '{name}' has a non-constant scalar operand (not supported yet)")
+    try:
+        maps = maps_of(op)
+        iterators = [it.data if hasattr(it, "data") else str(it) for it in op.iterator_types.data]
+        iterators = [str(i).split(".")[-1].lower() for i in iterators]
+        sizes = loop_sizes(op)
+        dims = tuple(tuple(axis_dims(m)) for m in maps)
+    except VerifyException as exc:
+        raise TileFabricError(f"operator '{name}': {exc}") from None
+    info = classify(maps, iterators, op.body.block, len(op.inputs))
+    return OpSpace(
+        name=name,
+        sizes=sizes,
+        operand_dims=dims,
+        n_inputs=len(op.inputs),
+        reduction_dims=tuple(d for d, it in enumerate(iterators) if it == "reduction"),
+        kind=info.kind,
+        combiner=info.combiner,
+        elem_bytes=max(element_bytes(v) for v in list(op.inputs) + list(op.outputs)),
+        batch=info.batch,
+        m=info.m,
+        n=info.n,
+        k=info.k,
+    ), iterators

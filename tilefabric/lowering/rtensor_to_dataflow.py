@@ -1,0 +1,221 @@
+"""rtensor-to-dataflow: spell out every plan as the whole-machine program — buffers on core
+grids, host scatter/gather, compute-shift loops, partial-sum reduction, re-layout exchanges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func, tensor
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.passes import ModulePass
+
+from tilefabric.dialects import dataflow as df
+from tilefabric.dialects.rtensor import ComputeOp, RelayoutOp
+from tilefabric.errors import TileFabricError
+from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, where_nonzero_map
+from tilefabric.lowering.linalg_to_rtensor import layout_of
+from tilefabric.lowering.op_space_from_ir import op_space
+from tilefabric.planner.plan import Layout, Plan
+
+IDENTITY = {"add": 0.0, "mul": 1.0, "max": float("-inf"), "min": float("inf")}
+
+
+def plan_of(op: ComputeOp) -> Plan:
+    p = op.plan
+    return Plan(p.factors, tuple(p.parts), p.rotating, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class RTensorToDataflow(ModulePass):
+    """Lower planned rtensor ops to the dataflow dialect (see docs/passes.md)."""
+
+    name = "rtensor-to-dataflow"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for fn in list(op.ops):
+            if isinstance(fn, func.FuncOp):
+                _Lowering(fn).run()
+
+
+class _Lowering:
+    def __init__(self, fn: func.FuncOp):
+        self.fn = fn
+        self.new_ops: list[Operation] = []
+        self.placed: dict[SSAValue, tuple[SSAValue, Layout]] = {}  # tensor -> (buffer, layout)
+        self.uses_left: dict[SSAValue, int] = {}
+
+    def emit(self, op: Operation) -> Operation:
+        self.new_ops.append(op)
+        return op
+
+    def alloc(self, layout: Layout, elt, label: str) -> SSAValue:
+        t = df.BufferType.make(layout.grid, layout.local_shape(), elt)
+        return self.emit(df.AllocOp(t, {"tf.op": StringAttr(label)})).buffer
+
+    def run(self) -> None:
+        block = self.fn.body.block
+        old_ops = list(block.ops)
+        for op in old_ops:
+            if isinstance(op, ComputeOp):
+                self.lower_compute(op)
+            elif isinstance(op, RelayoutOp):
+                self.lower_relayout(op)
+            elif isinstance(op, func.ReturnOp):
+                self.lower_return(op)
+            elif isinstance(op, arith.ConstantOp):
+                op.detach()
+                self.emit(op)  # scalar constants captured by bodies stay
+            elif isinstance(op, tensor.EmptyOp):
+                continue
+            else:
+                raise TileFabricError(f"unsupported operation '{op.name}' in rtensor-to-dataflow")
+        for op in reversed(old_ops):
+            if isinstance(op, arith.ConstantOp):
+                continue
+            op.detach()
+            op.erase(safe_erase=False)
+        self.insert_frees()
+        for op in self.new_ops:
+            block.add_op(op)
+
+    # -- operands ------------------------------------------------------------------------
+    def buffer_for(self, value: SSAValue, want: Layout, label: str, writable: bool) -> SSAValue:
+        """A buffer holding `value` in layout `want`: reuse the producer's, or bring it in."""
+        elt = value.type.element_type
+        if value in self.placed:
+            buf, have = self.placed[value]
+            if have == want and not (writable and value.uses.get_length() > 1):
+                return buf
+            dst = self.alloc(want, elt, label)
+            shape = value.type.get_shape()
+            self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), shape, {"tf.op": StringAttr(label)}))
+            return dst
+        dst = self.alloc(want, elt, label)
+        if isinstance(value.owner, tensor.EmptyOp):
+            return dst  # uninitialised: the body must not read it
+        if not isinstance(value.owner, Block):
+            raise TileFabricError(f"operator '{label}': operand produced by unsupported '{value.owner.name}'")
+        self.emit(df.ScatterOp(value, dst, offsets_map(want), {"tf.op": StringAttr(label)}))
+        return dst
+
+    # -- ops -----------------------------------------------------------------------------
+    def lower_relayout(self, op: RelayoutOp) -> None:
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "relayout"
+        src = op.source
+        buf = self.buffer_for(src, layout_of(op.src_layout), label, writable=False)
+        want = layout_of(op.dst_layout)
+        dst = self.alloc(want, src.type.element_type, label)
+        self.emit(df.ExchangeOp(buf, dst, offsets_map(layout_of(op.src_layout)), offsets_map(want), src.type.get_shape(), {"tf.op": StringAttr(label)}))
+        self.placed[op.result] = (dst, want)
+
+    def lower_compute(self, op: ComputeOp) -> None:
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "compute"
+        space, iterators = op_space(op, label)
+        plan = plan_of(op)
+        n_in = len(op.inputs)
+        operands = list(op.inputs) + list(op.outputs)
+        layouts = [plan.layout(space, x) for x in range(len(operands))]
+        _check_one_ring_per_dim(plan, space, label)
+        bufs = [self.buffer_for(v, layouts[x], label, writable=x >= n_in) for x, v in enumerate(operands)]
+        tag = {"tf.op": StringAttr(label)}
+        split_reduce = [plan.grid_position(d) for d in space.reduction_dims if plan.spatial[d] > 1]
+        if split_reduce:
+            ident = IDENTITY[space.combiner]
+            for x in range(n_in, len(operands)):
+                elt = operands[x].type.element_type
+                value = FloatAttr(ident, elt) if "f" in str(elt) else IntegerAttr(int(ident), elt)
+                self.emit(df.FillOp(bufs[x], value, where_nonzero_map(plan.grid(), split_reduce), tag))
+        self.emit_steps(op, plan, space, iterators, bufs, layouts, label)
+        if split_reduce:
+            for x in range(n_in, len(operands)):
+                self.emit(df.ReduceOp(bufs[x], split_reduce, space.combiner, tag))
+        for x, res in enumerate(op.res):
+            self.placed[res] = (bufs[n_in + x], layouts[n_in + x])
+
+    def emit_steps(self, op, plan: Plan, space, iterators, bufs, layouts, label) -> None:
+        rotation = list(plan.rotation)
+        depth = len(rotation)
+        grid = plan.grid()
+        c = [AffineExpr.dimension(i) for i in range(len(grid))]
+        sym = [AffineExpr.symbol(i) for i in range(depth)]
+        steps = plan.step_sizes(space)
+        # For each loop dim: the rotating operand that sets which unit is used at a step.
+        unit_of_dim: dict[int, AffineExpr] = {}
+        for level, x in enumerate(rotation):
+            parts = part_exprs(layouts[x], c, sym[level])
+            for axis, d in enumerate(space.operand_dims[x]):
+                if d >= 0 and layouts[x].parts[axis] > 1:
+                    unit_of_dim[d] = parts[axis]
+        offsets = []
+        for x, dims in enumerate(space.operand_dims):
+            res = []
+            for axis, d in enumerate(dims):
+                rotating_here = layouts[x].parts[axis] > 1
+                if d < 0 or rotating_here or d not in unit_of_dim:
+                    res.append(AffineExpr.constant(0))
+                else:
+                    res.append(unit_of_dim[d] * steps[d])
+            offsets.append(AffineMap(len(grid), depth, tuple(res)))
+        n_in = len(op.inputs)
+        tag = {"tf.op": StringAttr(label), "tf.plan": StringAttr(_describe(plan)), "tf.predicted": op.predicted_cycles or StringAttr("")}
+        compute = df.ComputeOp(bufs[:n_in], bufs[n_in:], op.body.clone(), [m.data for m in op.indexing_maps.data], iterators, steps, offsets, tag)
+        body: list[Operation] = [compute]
+        for level in reversed(range(depth)):
+            x = rotation[level]
+            exchange = [df.SyncOp({"tf.op": StringAttr(label)}), df.ShiftOp(bufs[x], shift_source_map(layouts[x]), {"tf.op": StringAttr(label)}), df.SyncOp({"tf.op": StringAttr(label)})]
+            count = prod(layouts[x].parts)
+            body = [df.RepeatOp(count, Region(Block(body + exchange)), {"tf.op": StringAttr(label)})]
+        for o in body:
+            self.emit(o)
+
+    def lower_return(self, op: func.ReturnOp) -> None:
+        results = []
+        for v in op.arguments:
+            if v in self.placed:
+                buf, layout = self.placed[v]
+                g = df.GatherOp(buf, v.type, offsets_map(layout), {"tf.op": StringAttr("output")})
+                self.emit(g)
+                results.append(g.result)
+            else:
+                results.append(v)
+        self.emit(func.ReturnOp(*results))
+
+    def insert_frees(self) -> None:
+        last_use: dict[SSAValue, int] = {}
+        for i, op in enumerate(self.new_ops):
+            for inner in op.walk():
+                for v in inner.operands:
+                    if isinstance(v.type, df.BufferType):
+                        last_use[v] = i
+            for r in op.results:
+                if isinstance(r.type, df.BufferType):
+                    last_use.setdefault(r, i)
+        out: list[Operation] = []
+        frees_after: dict[int, list[SSAValue]] = {}
+        for v, i in last_use.items():
+            frees_after.setdefault(i, []).append(v)
+        for i, op in enumerate(self.new_ops):
+            if isinstance(op, func.ReturnOp):
+                out.append(op)
+                continue
+            out.append(op)
+            for v in frees_after.get(i, []):
+                out.append(df.FreeOp(v))
+        self.new_ops = out
+
+
+def _describe(plan: Plan) -> str:
+    return plan.describe()
+
+
+def _check_one_ring_per_dim(plan: Plan, space, label: str) -> None:
+    seen: set[int] = set()
+    for x in plan.rotation:
+        dims = {d for d in range(space.n_dims) if plan.temporal[x][d] > 1}
+        if dims & seen:
+            raise TileFabricError(f"operator '{label}': two rotating operands share a loop dim (not supported by this lowering yet)")
+        seen |= dims

@@ -1,0 +1,61 @@
+"""The compile pipeline from linalg to dataflow, as named xDSL passes (same as xdsl-opt -p)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import PassPipeline
+from xdsl.utils.exceptions import DiagnosticException, VerifyException
+
+from tilefabric.errors import TileFabricError
+from tilefabric.target import Target
+
+CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes")
+
+
+@dataclass
+class CompiledModel:
+    linalg: ModuleOp
+    rtensor: ModuleOp
+    dataflow: ModuleOp
+    compile_seconds: float
+    strategy: str
+    target: Target
+
+
+def _run(module: ModuleOp, spec: str, ctx) -> ModuleOp:
+    from tilefabric.universe import PASSES
+    from importlib import import_module
+
+    def passes_by_name():
+        return {name: (lambda m=m, c=c: getattr(import_module(m), c)) for name, (m, c) in PASSES.items()}
+
+    pipeline = PassPipeline.parse_spec(passes_by_name(), spec) if spec else None
+    if pipeline is not None:
+        pipeline.apply(ctx, module)
+    try:
+        module.verify()
+    except (VerifyException, DiagnosticException) as exc:
+        raise TileFabricError(f"internal IR check failed after '{spec}': {str(exc).splitlines()[0]}") from None
+    return module
+
+
+def target_spec(target: Target) -> str:
+    return target.name if target.source == "preset" else target.source
+
+
+def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = ()) -> CompiledModel:
+    from tilefabric.frontend import make_context
+
+    if strategy != "t10":
+        raise TileFabricError(f"unknown strategy '{strategy}' (available: t10)")
+    start = time.perf_counter()
+    ctx = make_context()
+    cleanup = ",".join(p for p in CLEANUP if p not in disabled)
+    linalg = _run(model.module.clone(), cleanup, ctx)
+    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\"}}", ctx)
+    dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
+    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target)

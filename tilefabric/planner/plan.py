@@ -1,0 +1,75 @@
+"""A chosen plan for one operator and the layout it implies for each operand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from tilefabric.planner.op_space import OpSpace
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Tensor axis i split over grid dim axes[i] (-1: whole) in blocks[i], cut in parts[i]."""
+
+    grid: tuple[int, ...]
+    axes: tuple[int, ...]
+    blocks: tuple[int, ...]
+    parts: tuple[int, ...]
+
+    def local_shape(self) -> tuple[int, ...]:
+        return tuple(b // p for b, p in zip(self.blocks, self.parts))
+
+
+@dataclass(frozen=True)
+class Plan:
+    spatial: tuple[int, ...]
+    temporal: tuple[tuple[int, ...], ...]  # per operand, per loop dim
+    rotation: tuple[int, ...]  # rotating operands, outermost first
+    predicted_cycles: float
+    compute_cycles: float
+    shift_cycles: float
+    reduce_cycles: float
+    hot_bytes: float
+
+    def steps(self, space: OpSpace) -> tuple[int, ...]:
+        """T_d: compute-shift steps along each loop dim (max parts over operands)."""
+        return tuple(max(row[d] for row in self.temporal) for d in range(space.n_dims))
+
+    def blocks(self, space: OpSpace) -> tuple[int, ...]:
+        """Per-core extent of each loop dim, padded so every step has the same size."""
+        steps = self.steps(space)
+        return tuple(-(-n // (f * t)) * t for n, f, t in zip(space.sizes, self.spatial, steps))
+
+    def step_sizes(self, space: OpSpace) -> tuple[int, ...]:
+        return tuple(b // t for b, t in zip(self.blocks(space), self.steps(space)))
+
+    def grid_dims(self) -> tuple[int, ...]:
+        """Loop dims actually split over cores; the core grid has one axis per such dim."""
+        return tuple(d for d, f in enumerate(self.spatial) if f > 1)
+
+    def grid(self) -> tuple[int, ...]:
+        return tuple(self.spatial[d] for d in self.grid_dims()) or (1,)
+
+    def grid_position(self, d: int) -> int:
+        dims = self.grid_dims()
+        return dims.index(d) if d in dims else -1
+
+    def layout(self, space: OpSpace, x: int) -> Layout:
+        blocks = self.blocks(space)
+        dims = space.operand_dims[x]
+        return Layout(
+            grid=self.grid(),
+            axes=tuple(self.grid_position(d) if d >= 0 else -1 for d in dims),
+            blocks=tuple(blocks[d] if d >= 0 else 1 for d in dims),
+            parts=tuple(self.temporal[x][d] if d >= 0 else 1 for d in dims),
+        )
+
+    def cores(self) -> int:
+        return prod(self.spatial)
+
+    def describe(self) -> str:
+        text = "F=" + "x".join(map(str, self.spatial))
+        for x in self.rotation:
+            text += f" rot#{x}=" + "x".join(map(str, self.temporal[x]))
+        return text

@@ -1,0 +1,90 @@
+"""Evaluate a scalar linalg-style body on whole numpy arrays (every core, every element of a
+step at once). Each supported op maps to one numpy ufunc; anything else is refused by name."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects import math as mathd
+from xdsl.ir import Block
+
+from tilefabric.errors import TileFabricError
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+BINARY = {
+    arith.AddfOp: np.add, arith.SubfOp: np.subtract, arith.MulfOp: np.multiply, arith.DivfOp: np.divide,
+    arith.AddiOp: np.add, arith.SubiOp: np.subtract, arith.MuliOp: np.multiply,
+    arith.MaximumfOp: np.maximum, arith.MinimumfOp: np.minimum,
+    arith.MaxnumfOp: np.fmax, arith.MinnumfOp: np.fmin,
+    arith.MaxSIOp: np.maximum, arith.MinSIOp: np.minimum,
+    mathd.PowFOp: np.power,
+}
+UNARY = {
+    arith.NegfOp: np.negative, mathd.ExpOp: np.exp, mathd.LogOp: np.log, mathd.SqrtOp: np.sqrt,
+    mathd.RsqrtOp: lambda x: 1.0 / np.sqrt(x), mathd.TanhOp: np.tanh, mathd.AbsFOp: np.abs,
+    mathd.ErfOp: lambda x: _erf(x).astype(np.asarray(x).dtype),
+}
+CMPF = {
+    "oeq": np.equal, "ueq": np.equal, "one": np.not_equal, "une": np.not_equal,
+    "ogt": np.greater, "ugt": np.greater, "oge": np.greater_equal, "uge": np.greater_equal,
+    "olt": np.less, "ult": np.less, "ole": np.less_equal, "ule": np.less_equal,
+}
+CMPI = {"eq": np.equal, "ne": np.not_equal, "slt": np.less, "sle": np.less_equal, "sgt": np.greater, "sge": np.greater_equal}
+CMPF_NAMES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une", "uno", "true"]
+CMPI_NAMES = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
+
+
+def numpy_dtype(elt) -> np.dtype:
+    name = str(elt)
+    table = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i1": np.bool_, "i8": np.int8, "i32": np.int32, "i64": np.int64}
+    if name not in table:
+        raise TileFabricError(f"unsupported element type '{name}' in the simulator")
+    return np.dtype(table[name])
+
+
+def check_supported(block: Block, where: str) -> None:
+    """Refuse a body op the evaluator cannot run, at compile time of the program."""
+    for op in block.ops:
+        if op is block.last_op:
+            continue
+        known = (arith.ConstantOp, arith.CmpfOp, arith.CmpiOp, arith.SelectOp, arith.ExtFOp, arith.TruncFOp, arith.SIToFPOp, arith.FPToSIOp)
+        if type(op) not in BINARY and type(op) not in UNARY and not isinstance(op, known):
+            raise TileFabricError(f"{where}: body op '{op.name}' is not supported by the simulator yet")
+
+
+def evaluate(block: Block, args: list[np.ndarray]) -> list[np.ndarray]:
+    env = {id(a): v for a, v in zip(block.args, args)}
+
+    def get(v):
+        if id(v) not in env:  # a scalar constant defined outside the body
+            owner = v.owner
+            if not isinstance(owner, arith.ConstantOp):
+                raise TileFabricError(f"body reads a value defined by '{owner.name}' outside it")
+            env[id(v)] = np.asarray(owner.value.value.data, dtype=numpy_dtype(owner.result.type))
+        return env[id(v)]
+
+    for op in block.ops:
+        if op is block.last_op:
+            return [get(v) for v in op.operands]
+        t = type(op)
+        if t in BINARY:
+            out = BINARY[t](get(op.operands[0]), get(op.operands[1]))
+        elif t in UNARY:
+            out = UNARY[t](get(op.operands[0]))
+        elif isinstance(op, arith.ConstantOp):
+            out = np.asarray(op.value.value.data, dtype=numpy_dtype(op.result.type))
+        elif isinstance(op, arith.CmpfOp):
+            out = CMPF[CMPF_NAMES[op.predicate.value.data]](get(op.lhs), get(op.rhs))
+        elif isinstance(op, arith.CmpiOp):
+            out = CMPI[CMPI_NAMES[op.predicate.value.data]](get(op.lhs), get(op.rhs))
+        elif isinstance(op, arith.SelectOp):
+            out = np.where(get(op.cond), get(op.lhs), get(op.rhs))
+        else:  # casts
+            out = np.asarray(get(op.operands[0])).astype(numpy_dtype(op.results[0].type))
+        if len(op.results) == 1:
+            res_dtype = numpy_dtype(op.results[0].type)
+            env[id(op.results[0])] = np.asarray(out).astype(res_dtype, copy=False)
+    raise TileFabricError("body has no terminator")

@@ -1,0 +1,160 @@
+"""Compile a dataflow function once into a flat list of numpy closures; each closure updates
+the Machine (data, memory, cycles). Costs come only from the Target, never from the planner."""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import StringAttr
+
+from tilefabric.analysis.affine_eval import eval_on_grid
+from tilefabric.dialects import dataflow as df
+from tilefabric.errors import TileFabricError
+from tilefabric.runtime_sim.body_eval import numpy_dtype
+from tilefabric.runtime_sim.boxes import read_boxes, received_elements, write_boxes
+from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
+
+
+def label_of(op) -> str:
+    a = op.attributes.get("tf.op")
+    return a.data if isinstance(a, StringAttr) else op.name
+
+
+def _bytes(t: df.BufferType) -> int:
+    return prod(t.local_shape) * numpy_dtype(t.element_type).itemsize
+
+
+class Program:
+    def __init__(self, fn: func.FuncOp, target):
+        self.fn, self.target = fn, target
+        self.steps = [self._compile(op) for op in fn.body.block.ops]
+        self.compute_info: dict[str, tuple[str, str, float | None]] = {}
+        for op in fn.walk():
+            if isinstance(op, df.ComputeOp):
+                label = label_of(op)
+                pred = op.attributes.get("tf.predicted")
+                plan = op.attributes.get("tf.plan")
+                kind = ComputeStep(op, target, label).info.kind
+                self.compute_info.setdefault(label, (kind, plan.data if plan else "", float(pred.data) if hasattr(pred, "data") and not isinstance(pred, StringAttr) else None))
+
+    def run(self, machine, symbols=()) -> None:
+        for step in self.steps:
+            step(machine, symbols)
+
+    def _compile(self, op):
+        t = self.target
+        label = label_of(op)
+        if isinstance(op, df.AllocOp):
+            bt = op.buffer.type
+            dtype, nbytes, cores = numpy_dtype(bt.element_type), _bytes(bt), bt.cores
+            fill = np.nan if dtype.kind == "f" else 0
+
+            def alloc(m, s):
+                m.allocate(cores, nbytes, label)
+                m.buffers[id(op.buffer)] = np.full((cores,) + bt.local_shape, fill, dtype=dtype)
+            return alloc
+        if isinstance(op, df.FreeOp):
+            bt = op.buffer.type
+
+            def free(m, s):
+                m.release(bt.cores, _bytes(bt))
+                m.buffers.pop(id(op.buffer), None)
+            return free
+        if isinstance(op, df.ScatterOp):
+            bt = op.dest.type
+            offs = eval_on_grid(op.offsets.data, bt.grid_shape)
+
+            def scatter(m, s):
+                host = m.host[id(op.source)]
+                m.buffers[id(op.dest)][...] = read_boxes(host, offs, bt.local_shape)
+            return scatter
+        if isinstance(op, df.GatherOp):
+            bt = op.source.type
+            offs = eval_on_grid(op.offsets.data, bt.grid_shape)
+            shape = tuple(op.result.type.get_shape())
+
+            def gather(m, s):
+                m.host[id(op.result)] = write_boxes(shape, m.buffers[id(op.source)].dtype, m.buffers[id(op.source)], offs)
+            return gather
+        if isinstance(op, df.ExchangeOp):
+            return self._exchange(op, label)
+        if isinstance(op, df.FillOp):
+            bt = op.buffer.type
+            mask = np.ones(bt.cores, dtype=bool) if op.where is None else eval_on_grid(op.where.data, bt.grid_shape)[:, 0] != 0
+            value = op.value.value.data
+
+            def fill(m, s):
+                m.buffers[id(op.buffer)][mask] = value
+            return fill
+        if isinstance(op, df.ComputeOp):
+            step = ComputeStep(op, t, label)
+
+            def compute(m, s):
+                step.run(m, s)
+                m.charge(label, compute=step.cycles)
+            return compute
+        if isinstance(op, df.ShiftOp):
+            bt = op.buffer.type
+            src = eval_on_grid(op.source.data, bt.grid_shape)
+            ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
+            nbytes = _bytes(bt)
+            cycles = float(t.transfer_cycles(nbytes))
+
+            def shift(m, s):
+                m.buffers[id(op.buffer)] = m.buffers[id(op.buffer)][ids]
+                m.charge(label, shift=cycles, moved=nbytes * bt.cores)
+            return shift
+        if isinstance(op, df.ReduceOp):
+            return self._reduce(op, label)
+        if isinstance(op, df.SyncOp):
+            return lambda m, s: m.charge(label, sync=t.sync_cycles)
+        if isinstance(op, df.RepeatOp):
+            body = [self._compile(inner) for inner in op.body.block.ops]
+            count = op.count.data
+
+            def repeat(m, s):
+                for i in range(count):
+                    for step in body:
+                        step(m, tuple(s) + (i,))
+            return repeat
+        if isinstance(op, (func.ReturnOp, arith.ConstantOp)):
+            return lambda m, s: None  # scalar constants are read inside bodies
+        raise TileFabricError(f"the simulator cannot run '{op.name}'")
+
+    def _exchange(self, op: df.ExchangeOp, label: str):
+        st, dt = op.source.type, op.dest.type
+        shape = tuple(op.shape.get_values())
+        so = eval_on_grid(op.src_offsets.data, st.grid_shape)
+        do = eval_on_grid(op.dst_offsets.data, dt.grid_shape)
+        received = received_elements(so, st.local_shape, do, dt.local_shape, shape)
+        itemsize = numpy_dtype(dt.element_type).itemsize
+        worst = int(received.max()) * itemsize if len(received) else 0
+        moved = int(received.sum()) * itemsize
+        transfer = float(self.target.transfer_cycles(worst))
+        syncs = float(self.target.exchange_cycles(worst)) - transfer
+
+        def exchange(m, s):
+            src = m.buffers[id(op.source)]
+            whole = write_boxes(shape, src.dtype, src, so)
+            m.buffers[id(op.dest)][...] = read_boxes(whole, do, dt.local_shape)
+            m.charge(label, shift=transfer, sync=syncs, moved=moved)
+        return exchange
+
+    def _reduce(self, op: df.ReduceOp, label: str):
+        bt = op.buffer.type
+        dims = tuple(op.dims.get_values())
+        grid, local = bt.grid_shape, bt.local_shape
+        copies = prod(grid[d] for d in dims)
+        itemsize = numpy_dtype(bt.element_type).itemsize
+        sync, transfer, compute = (float(v) for v in self.target.partial_sum_cycles(prod(local), copies, itemsize))
+        combine = REDUCE[op.combiner.data]
+        moved = prod(local) * itemsize * bt.cores
+
+        def reduce(m, s):
+            arr = m.buffers[id(op.buffer)].reshape(grid + local)
+            total = combine.reduce(arr, axis=dims, keepdims=True)
+            m.buffers[id(op.buffer)] = np.broadcast_to(total, arr.shape).reshape((bt.cores,) + local).copy()
+            m.charge(label, compute=compute, shift=transfer, sync=sync, moved=moved)
+        return reduce
