@@ -83,7 +83,9 @@ def test_mlp_weights_and_names(mlp_case):
     assert _names(func, "tf.arg_names") == ["x", "W1", "b1", "W2"]
     assert _names(func, "tf.weight_names") == ["W1", "b1", "W2"]
     assert _names(func, "tf.result_names") == ["probs"]
-    assert [str(t) for t in func.function_type.inputs.data][:2] == ["tensor<4x16xf32>", "tensor<16x32xf32>"]
+    arg_types = [str(t) for t in func.function_type.inputs.data]
+    assert arg_types == ["tensor<4x16xf32>", "tensor<16x32xf32>", "tensor<32xf32>",
+                         "tensor<32x8xf32>"]
     assert imported.input_names == ["x"] and imported.output_names == ["probs"]
     assert imported.input_shapes == [(4, 16)] and imported.input_dtypes == [np.dtype(np.float32)]
     assert '"func.func"' in imported.linalg_text and "dense<" not in imported.linalg_text
@@ -119,7 +121,8 @@ def test_numerics_match_onnxruntime(tmp_path, model):
     args = [ShapedArray(TypedPtr.new_float32(values[n].ravel().tolist()), list(values[n].shape))
             for n in _names(_main(imported), "tf.arg_names")]
     (out,) = interp.call_op("main", tuple(args))
-    np.testing.assert_allclose(np.array(out.data).reshape(expected.shape), expected, rtol=1e-5, atol=1e-5)
+    got = np.array(out.data).reshape(expected.shape)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_large_constant_becomes_argument(tmp_path):
@@ -137,11 +140,11 @@ def test_large_constant_becomes_argument(tmp_path):
 
 def test_old_opset_is_converted(tmp_path):
     shape = numpy_helper.from_array(np.array([1, 8], dtype=np.int64), "shape")
-    model = _graph_model([helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2],
-                                           strides=[2, 2]),
-                          helper.make_node("Reshape", ["p", "shape"], ["y"], name="flat")],
-                         [V("x", TensorProto.FLOAT, [1, 2, 4, 4])], [V("y", TensorProto.FLOAT, [1, 8])],
-                         [shape], opset=9)
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2],
+                              strides=[2, 2]),
+             helper.make_node("Reshape", ["p", "shape"], ["y"], name="flat")]
+    model = _graph_model(nodes, [V("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+                         [V("y", TensorProto.FLOAT, [1, 8])], [shape], opset=9)
     imported = import_onnx(_save(tmp_path, model))
     assert imported.output_names == ["y"] and imported.weights == {}
 
@@ -160,10 +163,12 @@ def test_corrupt_file(tmp_path):
      V("y", TensorProto.FLOAT, [1, 8, 2]), [], r"unsupported ONNX op 'DFT' \(node 'my_dft'\)"),
     (helper.make_node("FusedMatMul", ["x", "x"], ["y"], name="fmm", domain="com.microsoft"),
      [V("x", TensorProto.FLOAT, [4, 4])], V("y", TensorProto.FLOAT, [4, 4]),
-     [helper.make_opsetid("com.microsoft", 1)], r"unsupported ONNX op 'FusedMatMul' \(node 'fmm'\)"),
+     [helper.make_opsetid("com.microsoft", 1)],
+     r"unsupported ONNX op 'FusedMatMul' \(node 'fmm'\)"),
     (helper.make_node("NonMaxSuppression", ["b", "s"], ["y"], name="nms"),
      [V("b", TensorProto.FLOAT, [1, 4, 4]), V("s", TensorProto.FLOAT, [1, 1, 4])],
-     V("y", TensorProto.INT64, ["n", 3]), [], r"unsupported ONNX op 'NonMaxSuppression' \(node 'nms'\)"),
+     V("y", TensorProto.INT64, ["n", 3]), [],
+     r"unsupported ONNX op 'NonMaxSuppression' \(node 'nms'\)"),
     # torch-mlir segfaults on this one; the child process turns that into an error line
     (helper.make_node("Unique", ["x"], ["y"], name="uniq"), [V("x", TensorProto.FLOAT, [8])],
      V("y", TensorProto.FLOAT, ["u"]), [], r"torch-mlir crashed .*Unique"),
@@ -177,7 +182,8 @@ def test_unsupported_ops(tmp_path, node, inputs, output, extra, pattern):
 
 def test_dynamic_input_refused(tmp_path):
     model = _graph_model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
-                         [V("x", TensorProto.FLOAT, ["batch", 4])], [V("y", TensorProto.FLOAT, ["batch", 4])])
+                         [V("x", TensorProto.FLOAT, ["batch", 4])],
+                         [V("y", TensorProto.FLOAT, ["batch", 4])])
     with pytest.raises(TileFabricError, match="input 'x' has a dynamic dimension 'batch'"):
         import_onnx(_save(tmp_path, model))
 
@@ -186,7 +192,8 @@ LINALG = """\
 #map = affine_map<(d0, d1) -> (d0, d1)>
 func.func @f(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {NAMES}{{
   %e = tensor.empty() : tensor<2x3xf32>
-  %r = linalg.generic {{indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}}
+  %r = linalg.generic {{indexing_maps = [#map, #map, #map],
+                        iterator_types = ["parallel", "parallel"]}}
       ins(%a, %b : tensor<2x3xf32>, tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {{
   ^bb0(%x: f32, %y: f32, %o: f32):
     %s = arith.addf %x, %y : f32
@@ -232,4 +239,5 @@ def test_example_builders_run():
                   om.elementwise_chain(2, 3), om.transpose_matmul(2, 3, 4), om.softmax(2, 3)):
         onnx.checker.check_model(model, full_check=True)
         assert all(node.name for node in model.graph.node)
-    assert om.mlp(2, 4, 4, 4, seed=1).SerializeToString() == om.mlp(2, 4, 4, 4, seed=1).SerializeToString()
+    first, again = (om.mlp(2, 4, 4, 4, seed=1).SerializeToString() for _ in range(2))
+    assert first == again

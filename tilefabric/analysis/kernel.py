@@ -104,3 +104,13 @@ def classify(maps, iterators: list[str], block: Block, n_inputs: int) -> KernelI
     combiners = {reduction_combiner(block, i) for i in range(n_outputs)}
     combiner = combiners.pop() if len(combiners) == 1 else None
     return KernelInfo("reduction", combiner)
+
+
+def constant_fill_value(op):
+    """The constant a no-input op writes everywhere (a linalg 'fill'), else None. Such a
+    tensor can be materialised in any layout for free, so it never needs a re-layout."""
+    if len(op.inputs) or len(op.outputs) != 1:
+        return None
+    yielded = op.body.block.last_op.operands[0]
+    owner = yielded.owner
+    return owner.value if isinstance(owner, arith.ConstantOp) else None

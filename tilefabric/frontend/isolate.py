@@ -19,6 +19,11 @@ class ChildFailed(Exception):
         super().__init__(message)
 
 
+def _summary(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
     faulthandler.disable()  # a crash is reported by the parent, not as a Python dump
 
@@ -28,8 +33,7 @@ def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
     try:
         conn.send(("ok", fn(progress, *args)))
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent as text
-        lines = str(exc).strip().splitlines()
-        conn.send(("error", lines[0] if lines else type(exc).__name__))
+        conn.send(("error", _summary(exc)))
     finally:
         conn.close()
 
@@ -41,7 +45,10 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
     Falls back to an in-process call where fork is unavailable.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
-        return fn(lambda stage: None, *args)
+        try:
+            return fn(lambda stage: None, *args)
+        except Exception as exc:
+            raise ChildFailed(_summary(exc)) from None
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)

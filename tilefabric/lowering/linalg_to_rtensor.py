@@ -14,6 +14,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, LayoutAttr, PlanAttr, RelayoutOp
+from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.op_space_from_ir import op_space
 from tilefabric.planner.plan import Layout, Plan
@@ -72,6 +73,8 @@ def _plan_function(fn: func.FuncOp, target, budget: float) -> None:
         new_operands = [_relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label) for x, v in enumerate(operands)]
         compute = _build_compute(op, new_operands, plan, iterators, label)
         Rewriter.replace_op(op, compute)
+        if constant_fill_value(compute) is not None:
+            continue  # re-materialised in whatever layout a consumer wants
         for x, res in enumerate(compute.res):
             out_layout[res] = plan.layout(space, len(op.inputs) + x)
 

@@ -15,6 +15,13 @@ def element_bytes(value) -> int:
     return ELEMENT_BYTES[elt]
 
 
+def compute_bytes(op) -> int:
+    """The element size the compute unit runs at: a contraction multiplies its inputs (an
+    fp16 matmul accumulating in f32 runs at the fp16 rate); other kernels touch all operands."""
+    values = list(op.inputs) or list(op.outputs)
+    return max(element_bytes(v) for v in values)
+
+
 def op_space(op, name: str):
     from xdsl.utils.exceptions import VerifyException
 
@@ -40,7 +47,8 @@ def op_space(op, name: str):
         reduction_dims=tuple(d for d, it in enumerate(iterators) if it == "reduction"),
         kind=info.kind,
         combiner=info.combiner,
-        elem_bytes=max(element_bytes(v) for v in list(op.inputs) + list(op.outputs)),
+        elem_bytes=compute_bytes(op),
+        operand_bytes=tuple(element_bytes(v) for v in list(op.inputs) + list(op.outputs)),
         batch=info.batch,
         m=info.m,
         n=info.n,

@@ -15,6 +15,7 @@ from xdsl.passes import ModulePass
 
 from tilefabric.dialects import dataflow as df
 from tilefabric.dialects.rtensor import ComputeOp, RelayoutOp
+from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, where_nonzero_map
 from tilefabric.lowering.linalg_to_rtensor import layout_of
@@ -86,6 +87,11 @@ class _Lowering:
     def buffer_for(self, value: SSAValue, want: Layout, label: str, writable: bool) -> SSAValue:
         """A buffer holding `value` in layout `want`: reuse the producer's, or bring it in."""
         elt = value.type.element_type
+        fill = _fill_of(value)
+        if fill is not None:
+            dst = self.alloc(want, elt, label)
+            self.emit(df.FillOp(dst, fill, None, {"tf.op": StringAttr(label)}))
+            return dst
         if value in self.placed:
             buf, have = self.placed[value]
             if have == want and not (writable and value.uses.get_length() > 1):
@@ -114,6 +120,8 @@ class _Lowering:
 
     def lower_compute(self, op: ComputeOp) -> None:
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "compute"
+        if constant_fill_value(op) is not None:
+            return  # materialised by each consumer (buffer_for) or at the output
         space, iterators = op_space(op, label)
         plan = plan_of(op)
         n_in = len(op.inputs)
@@ -175,6 +183,10 @@ class _Lowering:
     def lower_return(self, op: func.ReturnOp) -> None:
         results = []
         for v in op.arguments:
+            if _fill_of(v) is not None:
+                layout = plan_of(v.owner).layout(op_space(v.owner, "output")[0], 0)
+                v_buf = self.buffer_for(v, layout, "output", writable=True)
+                self.placed[v] = (v_buf, layout)
             if v in self.placed:
                 buf, layout = self.placed[v]
                 g = df.GatherOp(buf, v.type, offsets_map(layout), {"tf.op": StringAttr("output")})
@@ -206,6 +218,12 @@ class _Lowering:
             for v in frees_after.get(i, []):
                 out.append(df.FreeOp(v))
         self.new_ops = out
+
+
+def _fill_of(value: SSAValue):
+    """The constant of a fill rtensor.compute producing `value`, if it is one."""
+    owner = value.owner
+    return constant_fill_value(owner) if isinstance(owner, ComputeOp) else None
 
 
 def _describe(plan: Plan) -> str:

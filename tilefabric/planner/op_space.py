@@ -16,7 +16,8 @@ class OpSpace:
     reduction_dims: tuple[int, ...]
     kind: str  # contraction | elementwise | reduction
     combiner: str | None
-    elem_bytes: int
+    elem_bytes: int  # element size the compute unit works at (inputs for a contraction)
+    operand_bytes: tuple[int, ...] = ()  # per operand, for memory and traffic
     batch: tuple[int, ...] = ()
     m: tuple[int, ...] = ()
     n: tuple[int, ...] = ()
@@ -32,6 +33,9 @@ class OpSpace:
     def missing_dims(self, x: int) -> list[int]:
         used = self.dims_of(x)
         return [d for d in range(self.n_dims) if d not in used]
+
+    def bytes_of(self, x: int) -> int:
+        return self.operand_bytes[x] if self.operand_bytes else self.elem_bytes
 
     def can_pad(self, d: int) -> bool:
         """Padding a parallel dim is always exact (padded results are dropped); padding a

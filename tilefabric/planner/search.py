@@ -87,19 +87,20 @@ def _evaluate(space: OpSpace, target: Target, F: np.ndarray, config, incoming) -
     hot = np.zeros(len(F))
     for x, dims in enumerate(space.operand_dims):
         elems = _prod_cols(B, [d for d in dims if d >= 0]).astype(np.float64)
+        xb = space.bytes_of(x)
         if config is not None and config[0] == x:
             replicas = _prod_cols(F, space.missing_dims(x))
             valid &= (replicas % config[2] == 0) & (B[:, config[1]] >= config[2])
-            part = elems / config[2] * eb
+            part = elems / config[2] * xb
             shift += steps * (2 * target.sync_cycles + target.transfer_cycles(part))
             hot += part * target.shift_buffers
         else:
-            hot += elems * eb
+            hot += elems * xb
     reduce = np.zeros(len(F))
     if space.reduction_dims:
         copies = _prod_cols(F, space.reduction_dims)
         out_elems = _prod_cols(B, [d for d in space.operand_dims[-1] if d >= 0])
-        sync, transfer, comp = target.partial_sum_cycles(out_elems, copies, eb)
+        sync, transfer, comp = target.partial_sum_cycles(out_elems, copies, space.bytes_of(len(space.operand_dims) - 1))
         reduce = sync + transfer + comp
     exchange = np.zeros(len(F))
     for inc in incoming:
@@ -130,7 +131,7 @@ def _relayout_estimate(space, target, F, T, B, inc: Incoming, config) -> np.ndar
         same |= rows
     if config is not None and config[0] == inc.operand:
         same[:] = False
-    local = _prod_cols(B, [d for d in dims if d >= 0]) * space.elem_bytes
+    local = _prod_cols(B, [d for d in dims if d >= 0]) * space.bytes_of(inc.operand)
     return np.where(same, 0.0, target.exchange_cycles(local))
 
 

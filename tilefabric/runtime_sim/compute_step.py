@@ -41,7 +41,7 @@ class ComputeStep:
 
     def _cycles(self, target) -> float:
         s = self.sizes
-        eb = max(v.type.element_type.bitwidth // 8 for v in self.operands)
+        eb = max(v.type.element_type.bitwidth // 8 for v in (self.operands[: self.n_in] or self.operands))
         if self.info.kind == "contraction":
             p = lambda dims: prod(s[d] for d in dims)  # noqa: E731
             return float(target.contraction_cycles(p(self.info.batch), p(self.info.m), p(self.info.k), p(self.info.n), eb))
