@@ -83,9 +83,12 @@ CHECK_CASES = {
     "matmul_37x53x91": lambda: models.matmul(37, 53, 91),
     "matmul_100x300x70": lambda: models.matmul(100, 300, 70),
     "matmul_f16_64x128x32": lambda: models.matmul(64, 128, 32, "f16"),
+    "matmul_256x512x384": lambda: models.matmul(256, 512, 384),
     "gemm_100x300x70": lambda: models.gemm(100, 300, 70),
     "chain_37x91": lambda: models.elementwise_chain(37, 91),
+    "chain_128x256": lambda: models.elementwise_chain(128, 256),
     "softmax_100x70": lambda: models.softmax(100, 70),
+    "softmax_37x91": lambda: models.softmax(37, 91),
     "transpose_matmul_37x53x91": lambda: models.transpose_matmul(37, 53, 91),
     "transpose_matmul_64x32x48": lambda: models.transpose_matmul(64, 32, 48),
 }

@@ -85,7 +85,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: scatter: offsets map has 1 results for rank 2{{$}}
+// CHECK: Operation does not verify: scatter: offsets map has 1 results, expected one per tensor axis (2){{$}}
 
 // -----
 
@@ -128,19 +128,6 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 
 // -----
 
-// scatter: offsets outside the tensor (core (1, 1) starts at column 16 of 16)
-builtin.module attributes {tf.target = "ipu-mk2"} {
-  func.func @f(%t: tensor<8x16xf32>) {
-    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
-    dataflow.scatter %t into %b offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 16)> : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 2], local [4, 8], f32>
-    func.return
-  }
-}
-
-// CHECK: Operation does not verify: scatter: an offset lies outside the tensor shape [8, 16]{{$}}
-
-// -----
-
 // gather: tensor and buffer element types differ
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @f() {
@@ -151,19 +138,6 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: gather: tensor and buffer element types differ{{$}}
-
-// -----
-
-// gather: offsets outside the tensor
-builtin.module attributes {tf.target = "ipu-mk2"} {
-  func.func @f() {
-    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
-    %t = dataflow.gather %b offsets affine_map<(c0, c1) -> (c0 * 8, c1 * 8)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32> -> tensor<8x16xf32>
-    func.return
-  }
-}
-
-// CHECK: Operation does not verify: gather: an offset lies outside the tensor shape [8, 16]{{$}}
 
 // -----
 
@@ -178,20 +152,6 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: exchange: source and destination element types differ{{$}}
-
-// -----
-
-// exchange: source offsets outside the exchanged shape
-builtin.module attributes {tf.target = "ipu-mk2"} {
-  func.func @f() {
-    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
-    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f32>
-    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 8, c1 * 4)> into %d offsets affine_map<(c0) -> (0, c0 * 2)> shape array<i64: 8, 8> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f32>
-    func.return
-  }
-}
-
-// CHECK: Operation does not verify: exchange source: an offset lies outside the tensor shape [8, 8]{{$}}
 
 // -----
 
@@ -231,7 +191,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: fill where: offsets map has 2 results for rank 1{{$}}
+// CHECK: Operation does not verify: fill: where map has 2 results, expected 1{{$}}
 
 // -----
 
@@ -244,7 +204,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: fill where: offsets map takes 1 grid coords, grid has rank 2{{$}}
+// CHECK: Operation does not verify: fill: where map takes 1 grid coords, grid has rank 2{{$}}
 
 // -----
 
@@ -341,7 +301,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: offsets use 1 repeat counters, only 0 enclose it{{$}}
+// CHECK: Operation does not verify: operand #0: offsets map uses 1 repeat counters, only 0 enclose it{{$}}
 
 // -----
 
@@ -359,7 +319,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: offsets use 2 repeat counters, only 1 enclose it{{$}}
+// CHECK: Operation does not verify: operand #0: offsets map uses 2 repeat counters, only 1 enclose it{{$}}
 
 // -----
 
@@ -391,7 +351,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: offsets map has 1 results for rank 2{{$}}
+// CHECK: Operation does not verify: operand #0: offsets map has 1 results, expected one per buffer axis (2){{$}}
 
 // -----
 
@@ -407,7 +367,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at offset [0, 6] leaves its local buffer [4, 8] (first on core (0, 1)){{$}}
 
 // -----
 
@@ -423,7 +383,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at offset [-1, 0] leaves its local buffer [4, 8] (first on core (0, 0)){{$}}
 
 // -----
 
@@ -443,7 +403,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: the [4, 4] box at some core's offset leaves its local buffer [4, 8]{{$}}
+// CHECK: Operation does not verify: operand #0: the [4, 4] box at offset [0, 8] leaves its local buffer [4, 8] (first on core (0, 0) at repeat counters s0 = 0, s1 = 2){{$}}
 
 // -----
 
@@ -482,7 +442,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: shift source: offsets map has 1 results for rank 2{{$}}
+// CHECK: Operation does not verify: shift: source map has 1 results, expected one per grid dim (2){{$}}
 
 // -----
 
@@ -497,7 +457,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: shift source: offsets map has 1 symbols, expected 0{{$}}
+// CHECK: Operation does not verify: shift: source map has 1 symbols, expected 0{{$}}
 
 // -----
 
@@ -593,3 +553,156 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: repeat count must be >= 1{{$}}
+
+// -----
+
+// alloc: a grid with more cores than the target has (64 * 32 = 2048 > 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [64, 32], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: buffer grid [64, 32] uses 2048 cores but target 'ipu-mk2' has 1472{{$}}
+
+// -----
+
+// fill: value type differs from the buffer element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.fill %b value 0.0 : f16 : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: fill value has type f16, the buffer holds f32{{$}}
+
+// -----
+
+// fill: an integer value into a float buffer
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.fill %b value 0 : i32 : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: fill value has type i32, the buffer holds f32{{$}}
+
+// -----
+
+// compute: an indexing map with more dims than `sizes` (used to crash with an IndexError)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: operand #0: indexing map has 3 dims, expected one per loop dim (2){{$}}
+
+// -----
+
+// compute: an unknown iterator type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "window"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: iterator types must be 'parallel' or 'reduction'{{$}}
+
+// -----
+
+// compute: body without an argument for the input
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %a = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute ins(%a : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>, affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body has 1 arguments, expected one per operand (2){{$}}
+
+// -----
+
+// compute: a body argument whose type is not the operand's element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %a = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f16>
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute ins(%a : !dataflow.buffer<grid [2, 2], local [4, 8], f16>) outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>, affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32, %x1: f32):
+      linalg.yield %x0 : f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body argument #0 has type f32, expected f16 (the element type of operand #0){{$}}
+
+// -----
+
+// compute: body that ends with another terminator than linalg.yield
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      llvm.unreachable
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body must end with linalg.yield{{$}}
+
+// -----
+
+// compute: body yields two values for one output
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      linalg.yield %x0, %x0 : f32, f32
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body yields 2 values, expected one per output (1){{$}}
+
+// -----
+
+// compute: body yields a value of another type than the output's element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.compute outs(%b : !dataflow.buffer<grid [2, 2], local [4, 8], f32>) sizes array<i64: 4, 4> attributes {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], offsets = [affine_map<(c0, c1) -> (0, 0)>]} {
+    ^bb0(%x0: f32):
+      %h = arith.truncf %x0 : f32 to f16
+      linalg.yield %h : f16
+    }
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body yields f16 for output #0, expected f32 (the element type of operand #0){{$}}

@@ -112,5 +112,20 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     dataflow.free %i : !dataflow.buffer<grid [4], local [2, 2], i32>
     func.return
   }
+
+  // A hand-written empty repeat body (no block at all in the text) gets its one empty block.
+// CHECK-LABEL:   func.func @empty_repeat() {
+// CHECK-NEXT:     dataflow.repeat 2 {{{$}}
+// CHECK-NEXT:     }{{$}}
+// CHECK-NEXT:     dataflow.repeat 3 attributes {tf.op = "idle"} {{{$}}
+// CHECK-NEXT:     }{{$}}
+// CHECK-NEXT:     func.return{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @empty_repeat() {
+    dataflow.repeat 2 {
+    }
+    dataflow.repeat 3 attributes {tf.op = "idle"} {}
+    func.return
+  }
 }
 // CHECK-NEXT: }{{$}}

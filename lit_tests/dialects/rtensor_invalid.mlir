@@ -136,7 +136,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+// CHECK: {{^}}layout axes [2, -1]: each must be a distinct grid dim in [0, 1] or -1 for grid [4, 8]{{$}}
 
 // -----
 
@@ -148,7 +148,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+// CHECK: {{^}}layout axes [-2, 0]: each must be a distinct grid dim in [0, 1] or -1 for grid [4, 8]{{$}}
 
 // -----
 
@@ -160,7 +160,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: {{^}}each axis maps to a distinct grid dim or -1{{$}}
+// CHECK: {{^}}layout axes [0, 0]: each must be a distinct grid dim in [0, 1] or -1 for grid [4, 8]{{$}}
 
 // -----
 
@@ -473,7 +473,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #0: temporal parts 3 do not divide its 8 replicas{{$}}
+// CHECK: Operation does not verify: operand #0 has 8 replica(s), which 3 temporal parts do not divide{{$}}
 
 // -----
 
@@ -490,7 +490,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: operand #1: temporal parts 2 do not divide its 1 replicas{{$}}
+// CHECK: Operation does not verify: operand #1 has 1 replica(s), which 2 temporal parts do not divide{{$}}
 
 // -----
 
@@ -580,3 +580,101 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: source layout uses 2048 cores but target 'ipu-mk2' has 1472{{$}}
+
+// -----
+
+// compute: result type differs from the outs type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf16>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: result #0 has type tensor<128x256xf16>, expected tensor<128x256xf32> (the type of output #0){{$}}
+
+// -----
+
+// compute: body without an argument for the accumulator
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32):
+      %p = arith.mulf %x, %y : f32
+      linalg.yield %p : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body has 2 arguments, expected one per operand (3){{$}}
+
+// -----
+
+// compute: a body argument whose type is not the operand's element type (B holds f16)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf16>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf16>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body argument #1 has type f32, expected f16 (the element type of operand #1){{$}}
+
+// -----
+
+// compute: body that ends with another terminator than linalg.yield
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      llvm.unreachable
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body must end with linalg.yield{{$}}
+
+// -----
+
+// compute: body yields nothing for the output
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      linalg.yield
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body yields 0 values, expected one per output (1){{$}}
+
+// -----
+
+// compute: body yields an f16 for an f32 output
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
+    %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      %h = arith.truncf %s : f32 to f16
+      linalg.yield %h : f16
+    } -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: body yields f16 for output #0, expected f32 (the element type of operand #2){{$}}

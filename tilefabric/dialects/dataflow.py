@@ -21,7 +21,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.ir import Attribute, Block, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
     AttrSizedOperandSegments,
     ParsePropInAttrDict,
@@ -43,6 +43,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from tilefabric.analysis.affine_eval import eval_on_grid
 from tilefabric.dialects.int_lists import fmt, int_array, ints, parse_int_list
+from tilefabric.dialects.rtensor import check_iterator_types, enclosing_target, verify_scalar_body
 
 COMBINER_KINDS = ("add", "mul", "max", "min")
 
@@ -104,24 +105,30 @@ def _buffer(value) -> BufferType:
     return value.type
 
 
-def _check_offsets(m, grid, rank: int, what: str, symbols=0) -> None:
+def _check_offsets(m, grid, rank: int, what: str, kind: str = "offsets map", per: str | None = None, enclosing_repeats: int | None = None) -> None:
+    """Check a per-core map over `grid`: one dim per grid dim and `rank` results (one per `per`
+    when given). Only dataflow.compute offsets may use symbols (the counters of the
+    `enclosing_repeats` enclosing dataflow.repeat ops); every other map must have none."""
     if m.num_dims != len(grid):
-        raise VerifyException(f"{what}: offsets map takes {m.num_dims} grid coords, grid has rank {len(grid)}")
+        raise VerifyException(f"{what}: {kind} takes {m.num_dims} grid coords, grid has rank {len(grid)}")
     if len(m.results) != rank:
-        raise VerifyException(f"{what}: offsets map has {len(m.results)} results for rank {rank}")
-    if m.num_symbols != symbols:
-        raise VerifyException(f"{what}: offsets map has {m.num_symbols} symbols, expected {symbols}")
+        expected = f"one per {per} ({rank})" if per else str(rank)
+        raise VerifyException(f"{what}: {kind} has {len(m.results)} results, expected {expected}")
+    if enclosing_repeats is None and m.num_symbols:
+        raise VerifyException(f"{what}: {kind} has {m.num_symbols} symbols, expected 0")
+    if enclosing_repeats is not None and m.num_symbols > enclosing_repeats:
+        raise VerifyException(f"{what}: {kind} uses {m.num_symbols} repeat counters, only {enclosing_repeats} enclose it")
 
 
 def _check_layout_offsets(op, m, buf: BufferType, shape, what: str) -> None:
-    _check_offsets(m, buf.grid_shape, len(shape), what)
+    _check_offsets(m, buf.grid_shape, len(shape), what, "offsets map", per="tensor axis")
     if len(buf.local_shape) != len(shape):
         raise VerifyException(f"{what}: buffer rank {len(buf.local_shape)} differs from tensor rank {len(shape)}")
     offs = eval_on_grid(m, buf.grid_shape)
     if (offs < 0).any():
         raise VerifyException(f"{what}: negative offset")
-    if (offs >= np.asarray(shape) + 0).any():
-        raise VerifyException(f"{what}: an offset lies outside the tensor shape {fmt(shape)}")
+    # A box may start past the end of the tensor: with padding, a trailing core's block (or
+    # temporal part) can be all padding; the simulator reads zeros there and drops writes.
 
 
 def _tf_name(op) -> str:
@@ -148,6 +155,14 @@ class AllocOp(IRDLOperation):
 
     def __init__(self, buffer_type: BufferType, attrs=None):
         super().__init__(result_types=[buffer_type], attributes=attrs or {})
+
+    def verify_(self) -> None:
+        buf = _buffer(self.buffer)
+        target = enclosing_target(self)
+        if target is not None and buf.cores > target.cores:
+            raise VerifyException(
+                f"buffer grid {fmt(buf.grid_shape)} uses {buf.cores} cores but target '{target.name}' has {target.cores}"
+            )
 
 
 @irdl_op_definition
@@ -254,8 +269,11 @@ class FillOp(IRDLOperation):
     def verify_(self) -> None:
         if not isinstance(self.value, (FloatAttr, IntegerAttr)):
             raise VerifyException("fill value must be a float or integer attribute")
+        elt = _buffer(self.buffer).element_type
+        if self.value.type != elt:
+            raise VerifyException(f"fill value has type {self.value.type}, the buffer holds {elt}")
         if self.where is not None:
-            _check_offsets(self.where.data, _buffer(self.buffer).grid_shape, 1, "fill where")
+            _check_offsets(self.where.data, _buffer(self.buffer).grid_shape, 1, "fill", "where map")
 
 
 @irdl_op_definition
@@ -301,6 +319,11 @@ class ComputeOp(IRDLOperation):
             raise VerifyException(f"need one indexing map and one offsets map per operand ({len(operands)})")
         if len(sizes) != len(self.iterator_types.data):
             raise VerifyException("sizes need one entry per loop dim")
+        check_iterator_types(self.iterator_types)
+        for x, m in enumerate(maps):
+            if m.num_dims != len(sizes):
+                raise VerifyException(f"operand #{x}: indexing map has {m.num_dims} dims, expected one per loop dim ({len(sizes)})")
+        verify_scalar_body(self.body, [_buffer(v).element_type for v in operands], len(self.inputs))
         grids = {_buffer(v).grid_shape for v in operands}
         if len(grids) != 1:
             raise VerifyException("all operands must live on the same core grid")
@@ -312,14 +335,19 @@ class ComputeOp(IRDLOperation):
             dims = axis_dims(m)
             if len(dims) != len(local):
                 raise VerifyException(f"operand #{x}: indexing map rank {len(dims)} differs from buffer rank {len(local)}")
-            if off.num_symbols > depth:
-                raise VerifyException(f"operand #{x}: offsets use {off.num_symbols} repeat counters, only {depth} enclose it")
-            _check_offsets(off, grid, len(local), f"operand #{x}", off.num_symbols)
+            _check_offsets(off, grid, len(local), f"operand #{x}", "offsets map", per="buffer axis", enclosing_repeats=depth)
             extent = np.array([sizes[d] if d >= 0 else 1 for d in dims], dtype=np.int64)
             for sym in _symbol_points(steps[: off.num_symbols]):
                 at = eval_on_grid(off, grid, sym)
-                if (at < 0).any() or (at + extent > np.array(local)).any():
-                    raise VerifyException(f"operand #{x}: the {fmt(extent)} box at some core's offset leaves its local buffer {fmt(local)}")
+                bad = ((at < 0) | (at + extent > np.array(local))).any(axis=1)
+                if bad.any():
+                    core = int(np.argmax(bad))
+                    coords = ", ".join(str(int(i)) for i in np.unravel_index(core, grid))
+                    when = (" at repeat counters " + ", ".join(f"s{i} = {v}" for i, v in enumerate(sym))) if sym else ""
+                    raise VerifyException(
+                        f"operand #{x}: the {fmt(extent)} box at offset {fmt(at[core])} leaves its local buffer"
+                        f" {fmt(local)} (first on core ({coords}){when})"
+                    )
 
 
 def _repeat_counts(op) -> list[int]:
@@ -354,7 +382,7 @@ class ShiftOp(IRDLOperation):
     def verify_(self) -> None:
         grid = _buffer(self.buffer).grid_shape
         m = self.source.data
-        _check_offsets(m, grid, len(grid), "shift source")
+        _check_offsets(m, grid, len(grid), "shift", "source map", per="grid dim")
         src = eval_on_grid(m, grid)
         if (src < 0).any() or (src >= np.array(grid)).any():
             raise VerifyException("shift: some core receives from a core outside the grid")
@@ -411,13 +439,15 @@ class RepeatOp(IRDLOperation):
             printer.print_string(" attributes ")
             printer.print_attr_dict(self.attributes)
         printer.print_string(" ")
-        printer.print_region(self.body, print_entry_block_args=False)
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
 
     @classmethod
     def parse(cls, parser) -> "RepeatOp":
         count = parser.parse_integer(allow_boolean=False)
         attrs = parser.parse_optional_attr_dict_with_keyword()
         body = parser.parse_region()
+        if not body.blocks:  # `dataflow.repeat 2 {}`: an empty body is one empty block
+            body.add_block(Block())
         return cls(count, body, attrs.data if attrs else None)
 
     def __init__(self, count: int, body, attrs=None):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from math import prod
 
+from xdsl.dialects.linalg.ops import YieldOp as LinalgYieldOp
 from xdsl.dialects.builtin import (
     AffineMapAttr,
+    ContainerType,
     ArrayAttr,
     IntAttr,
     ModuleOp,
@@ -60,6 +62,41 @@ def enclosing_target(op):
         return resolve_target(spec.data)
     except TileFabricError as exc:
         raise VerifyException(str(exc)) from None
+
+
+ITERATOR_TYPES = ("parallel", "reduction")
+
+
+def check_iterator_types(iterator_types) -> None:
+    if any(it.data not in ITERATOR_TYPES for it in iterator_types.data):
+        raise VerifyException("iterator types must be 'parallel' or 'reduction'")
+
+
+def element_type_of(t: Attribute) -> Attribute:
+    """The scalar a linalg-style body sees for an operand of type `t` (scalars stand for themselves)."""
+    return t.element_type if isinstance(t, ContainerType) else t
+
+
+def verify_scalar_body(body: Region, elts: list[Attribute], n_inputs: int) -> None:
+    """The scalar body of a compute op: one block arg per operand with its element type,
+    ending in linalg.yield of one value per output with the output's element type."""
+    block = body.block
+    if len(block.args) != len(elts):
+        raise VerifyException(f"body has {len(block.args)} arguments, expected one per operand ({len(elts)})")
+    for x, (arg, elt) in enumerate(zip(block.args, elts)):
+        if arg.type != elt:
+            raise VerifyException(f"body argument #{x} has type {arg.type}, expected {elt} (the element type of operand #{x})")
+    term = block.last_op
+    if not isinstance(term, LinalgYieldOp):
+        raise VerifyException("body must end with linalg.yield")
+    outs = elts[n_inputs:]
+    if len(term.operands) != len(outs):
+        raise VerifyException(f"body yields {len(term.operands)} values, expected one per output ({len(outs)})")
+    for i, (v, elt) in enumerate(zip(term.operands, outs)):
+        if v.type != elt:
+            raise VerifyException(
+                f"body yields {v.type} for output #{i}, expected {elt} (the element type of operand #{n_inputs + i})"
+            )
 
 
 @irdl_attr_definition
@@ -165,7 +202,8 @@ class LayoutAttr(ParametrizedAttribute):
             raise VerifyException("axes, blocks and parts need one entry per tensor axis")
         used = [a for a in axes if a != -1]
         if any(a < -1 or a >= len(grid) for a in axes) or len(used) != len(set(used)):
-            raise VerifyException("each axis maps to a distinct grid dim or -1")
+            valid = f"a distinct grid dim in [0, {len(grid) - 1}] or -1" if grid else "-1 (the grid has no dims)"
+            raise VerifyException(f"layout axes {fmt(axes)}: each must be {valid} for grid {fmt(grid)}")
         for b, p in zip(blocks, parts):
             if b < 1 or p < 1 or b % p:
                 raise VerifyException(f"block {b} must be a positive multiple of its parts {p}")
@@ -223,10 +261,13 @@ class ComputeOp(IRDLOperation):
         n_dims = len(self.iterator_types.data)
         if any(m.num_dims != n_dims for m in maps):
             raise VerifyException("every indexing map must have one dim per iterator")
-        if any(it.data not in ("parallel", "reduction") for it in self.iterator_types.data):
-            raise VerifyException("iterator types must be 'parallel' or 'reduction'")
+        check_iterator_types(self.iterator_types)
         if len(self.res) != len(self.outputs):
             raise VerifyException("one result per output")
+        for i, (r, o) in enumerate(zip(self.res, self.outputs)):
+            if r.type != o.type:
+                raise VerifyException(f"result #{i} has type {r.type}, expected {o.type} (the type of output #{i})")
+        verify_scalar_body(self.body, [element_type_of(v.type) for v in operands], len(self.inputs))
         sizes = loop_sizes(self)
         plan = self.plan
         if len(plan.factors) != n_dims:
@@ -246,7 +287,7 @@ class ComputeOp(IRDLOperation):
                 raise VerifyException(f"operand #{x} has temporal parts along a loop dim that does not index it")
             replicas = prod(plan.factors[d] for d in missing)
             if replicas % prod(row):
-                raise VerifyException(f"operand #{x}: temporal parts {prod(row)} do not divide its {replicas} replicas")
+                raise VerifyException(f"operand #{x} has {replicas} replica(s), which {prod(row)} temporal parts do not divide")
         for d in range(n_dims):
             counts = sorted({row[d] for row in plan.parts if row[d] > 1})
             if any(b % a for a, b in zip(counts, counts[1:])):

@@ -51,7 +51,7 @@ def part_exprs(layout: Layout, c: list[AffineExpr], step: AffineExpr | None) -> 
     out, inner = [], 1
     for i in reversed(range(len(layout.axes))):
         p = layout.parts[i]
-        out.append((q.floor_div(inner) % p) if p > 1 else _const(0))
+        out.append((q // inner % p) if p > 1 else _const(0))
         inner *= p
     return out[::-1]
 
@@ -72,11 +72,11 @@ def shift_source_map(layout: Layout) -> AffineMap:
     c = _dims(len(layout.grid))
     R = ring_size(layout)
     r = _ring_linear(layout, c)
-    r_next = r.floor_div(R) * R + (r % R + 1) % R
+    r_next = r // R * R + (r % R + 1) % R
     results = list(c)
     stride = 1
     for g in reversed(missing_grid_dims(layout)):
-        results[g] = r_next.floor_div(stride) % layout.grid[g] if stride > 1 else r_next % layout.grid[g]
+        results[g] = r_next // stride % layout.grid[g] if stride > 1 else r_next % layout.grid[g]
         stride *= layout.grid[g]
     return AffineMap(len(layout.grid), 0, tuple(results))
 

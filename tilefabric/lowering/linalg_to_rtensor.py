@@ -49,6 +49,13 @@ class LinalgToRTensor(ModulePass):
     memory_fraction: float = 0.5
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
+        from tilefabric.passes.fold_scalar_operands import FoldScalarOperands
+        from tilefabric.passes.fold_unit_reshapes import FoldUnitReshapes
+
+        # The cleanups are idempotent; running them here lets raw frontend output be planned.
+        for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes()):
+            cleanup.apply(ctx, op)
         target = resolve_target(self.target)
         op.attributes[TARGET_ATTR] = StringAttr(self.target)
         budget = target.scratchpad_bytes * self.memory_fraction
