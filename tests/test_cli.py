@@ -185,7 +185,9 @@ def test_truncated_onnx(matmul_model: Path) -> None:
 
 
 def test_unknown_target(matmul_model: Path) -> None:
+    digest = sha256(matmul_model)
     assert_one_line_error(tilefabric("run", matmul_model, "--target", "ipu-mk9"), "ipu-mk9")
+    assert sha256(matmul_model) == digest
 
 
 @needs_pipeline

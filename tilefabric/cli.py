@@ -17,15 +17,18 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from rich.console import Console
-from rich.table import Table
-
-from tilefabric import api
 from tilefabric.errors import TileFabricError
-from tilefabric.target import preset_names, resolve_target
+
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+
+# numpy, rich and the compiler are imported inside the functions, i.e. under `guarded`, so
+# even a Ctrl-C during start-up imports gets the one-line treatment.
+IR_LEVELS = ("linalg", "rtensor", "dataflow")  # = tilefabric.api.IR_LEVELS
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 DEBUG_ENV = "TILEFABRIC_DEBUG"
@@ -50,7 +53,7 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tilefabric", description="Compile ONNX models onto many-core AI chips and simulate them.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="compile, simulate and report one model")
@@ -64,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     comp = sub.add_parser("compile", help="print or write the IR at one level")
     _add_compile_options(comp)
-    comp.add_argument("--emit", choices=api.IR_LEVELS, default="dataflow", help="IR level (default: dataflow)")
+    comp.add_argument("--emit", choices=IR_LEVELS, default="dataflow", help="IR level (default: dataflow)")
     comp.add_argument("-o", "--output", metavar="OUT.mlir", help="write the IR here instead of stdout")
     comp.add_argument("--weights", metavar="OUT.npz", help="also write the side weights file")
     comp.set_defaults(func=cmd_compile)
@@ -74,13 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _VersionAction(argparse.Action):
+    """Looks the version up only when asked (package metadata scans are slow)."""
 
-    try:
-        return version("tilefabric")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("tilefabric")
+        except PackageNotFoundError:
+            found = "unknown"
+        print(f"{parser.prog} {found}")
+        parser.exit()
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -126,12 +137,16 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    import numpy as np
+
     with _atomic(path, "wb") as f:  # a file object keeps numpy from appending ".npz"
         np.savez(f, **arrays)
 
 
 def load_inputs(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read an .npz of named arrays without pickle (never runs code from the file)."""
+    import numpy as np
+
     p = Path(path)
     if not p.is_file():
         raise TileFabricError("inputs file not found", str(p))
@@ -171,8 +186,17 @@ class Phases:
 
 def stdout_console() -> Console:
     """Wide output when piped, so the per-op table does not wrap at 80 columns in logs."""
+    from rich.console import Console
+
     wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
     return Console(width=160 if wide else None)
+
+
+def stderr_phases() -> Phases:
+    """Spinners on stderr: stdout stays the report (or the IR) only."""
+    from rich.console import Console
+
+    return Phases(Console(stderr=True))
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -196,6 +220,8 @@ def _input_files(opts: RunOptions) -> list[str]:
 
 def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     """The whole `run` command: validate cheaply first, then import, compile, simulate, check."""
+    from tilefabric import api
+
     sources = _input_files(opts)
     report_path = check_output_path(opts.report, "report", sources) if opts.report else None
     outputs_path = check_output_path(opts.save_outputs, "outputs", sources) if opts.save_outputs else None
@@ -231,15 +257,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report)
-    return run_model(opts, stdout_console(), Phases(Console(stderr=True)))
+    return run_model(opts, stdout_console(), stderr_phases())
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tilefabric import api
+
     sources = [args.model] + ([args.target] if args.target.endswith(".toml") else [])
     output = check_output_path(args.output, "IR", sources) if args.output else None
     weights = check_output_path(args.weights, "weights", sources) if args.weights else None
     chip = api.resolve(args.target)
-    phases = Phases(Console(stderr=True))
+    phases = stderr_phases()
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
@@ -258,6 +288,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def targets_table() -> Table:
     """One row per preset; peak fp16 TFLOPS = cores × matmul fp16 FLOP/cycle × clock."""
+    from rich.table import Table
+
+    from tilefabric.target import preset_names, resolve_target
+
     table = Table(title="target presets", title_justify="left")
     for label, justify in (("name", "left"), ("cores", "right"), ("topology", "left"),
                            ("scratchpad KiB", "right"), ("link B/cycle", "right"),
@@ -312,10 +346,8 @@ def guarded(fn: Callable[[], int]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
-    parser = build_parser()
-
     def go() -> int:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
         return args.func(args)
 
     code = guarded(go)
