@@ -119,6 +119,19 @@ def _extract_constants(func, taken: set[str]) -> list[tuple[str, np.ndarray]]:
     return extracted
 
 
+def _name_generics(func) -> None:
+    """Label each linalg.generic `tf.op` with its ONNX node name (from the importer's
+    location), numbering the several generics one node lowers to: 'sm', 'sm.1', ..."""
+    from torch_mlir import ir
+
+    seen: dict[str, int] = {}
+    for op in _ops(func, lambda o: o.name == "linalg.generic"):
+        name = node_name(op.location) or "op"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        op.attributes["tf.op"] = ir.StringAttr.get(name if count == 0 else f"{name}.{count}")
+
+
 def _names_attr(names: list[str]):
     from torch_mlir import ir
 
@@ -183,5 +196,6 @@ def lower(progress, model_bytes: bytes, arg_names: list[str], weight_names: list
         func.attributes["tf.arg_names"] = _names_attr(arg_names + [n for n, _ in extracted])
         func.attributes["tf.weight_names"] = _names_attr(weight_names + [n for n, _ in extracted])
         func.attributes["tf.result_names"] = _names_attr(result_names)
+        _name_generics(func)
         module.operation.verify()
         return module.operation.get_asm(print_generic_op_form=True), extracted
