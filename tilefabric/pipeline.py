@@ -56,6 +56,6 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     ctx = make_context()
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx)
-    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\"}}", ctx)
+    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false}}", ctx)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
     return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target)

@@ -678,3 +678,20 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: body yields f16 for output #0, expected f32 (the element type of operand #2){{$}}
+
+// -----
+
+// An output may not rotate (the lowering keeps partial sums in place).
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @c_rotates(%a: tensor<8x16xf32>, %b: tensor<16x12xf32>, %c: tensor<8x12xf32>) -> tensor<8x12xf32> {
+    %r = rtensor.compute plan <spatial = [2, 1, 4], temporal = [[1, 1, 1], [1, 1, 1], [1, 4, 1]], rotation = [2]> ins(%a, %b : tensor<8x16xf32>, tensor<16x12xf32>) outs(%c : tensor<8x12xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<8x12xf32>
+    func.return %r : tensor<8x12xf32>
+  }
+}
+
+// CHECK: Operation does not verify: operand #2 is an output; rotating outputs (temporal parts) are not supported yet{{$}}

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from math import prod
 
-from xdsl.dialects.linalg.ops import YieldOp as LinalgYieldOp
 from xdsl.dialects.builtin import (
     AffineMapAttr,
-    ContainerType,
     ArrayAttr,
+    ContainerType,
     IntAttr,
     ModuleOp,
     StringAttr,
     TensorType,
 )
+from xdsl.dialects.linalg.ops import YieldOp as LinalgYieldOp
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, Region
 from xdsl.irdl import (
     AttrSizedOperandSegments,
@@ -280,6 +280,10 @@ class ComputeOp(IRDLOperation):
         target = enclosing_target(self)
         if target is not None and prod(plan.factors) > target.cores:
             raise VerifyException(f"plan uses {prod(plan.factors)} cores but target '{target.name}' has {target.cores}")
+        n_in = len(self.inputs)
+        for x, row in enumerate(plan.parts[n_in:], start=n_in):
+            if prod(row) > 1:
+                raise VerifyException(f"operand #{x} is an output; rotating outputs (temporal parts) are not supported yet")
         for x, (m, row) in enumerate(zip(maps, plan.parts)):
             used = m.used_dims()
             missing = [d for d in range(n_dims) if d not in used]

@@ -46,7 +46,8 @@ class LinalgToRTensor(ModulePass):
 
     name = "linalg-to-rtensor"
     target: str = "ipu-mk2"
-    memory_fraction: float = 0.5
+    memory_fraction: float = 0.9
+    cleanup: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
@@ -54,8 +55,10 @@ class LinalgToRTensor(ModulePass):
         from tilefabric.passes.fold_unit_reshapes import FoldUnitReshapes
 
         # The cleanups are idempotent; running them here lets raw frontend output be planned.
-        for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes()):
-            cleanup.apply(ctx, op)
+        # The compile pipeline runs them as separate passes (so --disable works) with cleanup=false.
+        if self.cleanup:
+            for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes()):
+                cleanup.apply(ctx, op)
         target = resolve_target(self.target)
         op.attributes[TARGET_ATTR] = StringAttr(self.target)
         budget = target.scratchpad_bytes * self.memory_fraction

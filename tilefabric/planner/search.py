@@ -132,7 +132,7 @@ def _relayout_estimate(space, target, F, T, B, inc: Incoming, config) -> np.ndar
     if config is not None and config[0] == inc.operand:
         same[:] = False
     local = _prod_cols(B, [d for d in dims if d >= 0]) * space.bytes_of(inc.operand)
-    return np.where(same, 0.0, target.exchange_cycles(local))
+    return np.where(same | (local == 0), 0.0, target.exchange_cycles(local))
 
 
 def search(space: OpSpace, target: Target, budget_bytes: float, incoming=()) -> Plan:

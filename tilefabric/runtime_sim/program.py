@@ -101,8 +101,11 @@ class Program:
             ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
             nbytes = _bytes(bt)
             cycles = float(t.transfer_cycles(nbytes))
+            receive = nbytes * (t.shift_buffers - 1)  # the incoming part lands beside the old one
 
             def shift(m, s):
+                m.allocate(bt.cores, receive, label)
+                m.release(bt.cores, receive)
                 m.buffers[id(op.buffer)] = m.buffers[id(op.buffer)][ids]
                 m.charge(label, shift=cycles, moved=nbytes * bt.cores)
             return shift
@@ -133,7 +136,8 @@ class Program:
         worst = int(received.max()) * itemsize if len(received) else 0
         moved = int(received.sum()) * itemsize
         transfer = float(self.target.transfer_cycles(worst))
-        syncs = float(self.target.exchange_cycles(worst)) - transfer
+        # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
+        syncs = float(self.target.exchange_cycles(worst)) - transfer if worst else 0.0
 
         def exchange(m, s):
             src = m.buffers[id(op.source)]
