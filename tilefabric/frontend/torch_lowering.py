@@ -119,6 +119,16 @@ def _extract_constants(func, taken: set[str]) -> list[tuple[str, np.ndarray]]:
     return extracted
 
 
+def _require_static_shapes(func, op_types: dict[str, str]) -> None:
+    """Name the ONNX node whose lowering made a data-dependent shape (plans need sizes)."""
+    for op in _ops(func, lambda o: any("?" in str(r.type) for r in o.results)):
+        node = node_name(op.location)
+        if node:
+            shape = next(str(r.type) for r in op.results if "?" in str(r.type))
+            raise LoweringError(f"ONNX op '{op_types.get(node, '?')}' (node '{node}') produces a data-dependent "
+                                f"shape {shape}; only static shapes are supported")
+
+
 def _name_generics(func) -> None:
     """Label each linalg.generic `tf.op` with its ONNX node name (from the importer's
     location), numbering the several generics one node lowers to: 'sm', 'sm.1', ..."""
@@ -197,5 +207,6 @@ def lower(progress, model_bytes: bytes, arg_names: list[str], weight_names: list
         func.attributes["tf.weight_names"] = _names_attr(weight_names + [n for n, _ in extracted])
         func.attributes["tf.result_names"] = _names_attr(result_names)
         _name_generics(func)
+        _require_static_shapes(func, op_types)
         module.operation.verify()
         return module.operation.get_asm(print_generic_op_form=True), extracted
