@@ -52,6 +52,9 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
 
     if strategy != "t10":
         raise TileFabricError(f"unknown strategy '{strategy}' (available: t10)")
+    unknown = [p for p in disabled if p not in CLEANUP]
+    if unknown:
+        raise TileFabricError(f"cannot disable pass '{unknown[0]}' (passes that can be disabled: {', '.join(CLEANUP)})")
     start = time.perf_counter()
     ctx = make_context()
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)

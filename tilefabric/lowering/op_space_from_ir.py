@@ -29,7 +29,10 @@ def op_space(op, name: str):
 
     for v in op.inputs:
         if not hasattr(v.type, "get_shape"):
-            raise TileFabricError(f"operator '{name}' has a non-constant scalar operand (not supported yet)")
+            raise TileFabricError(f"operator '{name}' has a scalar operand; constants are folded by fold-scalar-operands, other scalars are not supported yet")
+    for inner in op.body.block.ops:
+        if inner.name == "linalg.index":
+            raise TileFabricError(f"operator '{name}': its body reads loop indices (linalg.index), not supported yet")
     try:
         maps = maps_of(op)
         iterators = [it.data if hasattr(it, "data") else str(it) for it in op.iterator_types.data]
