@@ -127,5 +127,27 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     dataflow.repeat 3 attributes {tf.op = "idle"} {}
     func.return
   }
+
+  // A ring that shifts only between its steps (3 computes, 2 shifts): the `between` region.
+// CHECK-LABEL:   func.func @ring_between(%b: !dataflow.buffer<grid [3], local [4], f32>) {
+// CHECK-NEXT:     dataflow.repeat 3 attributes {tf.op = "ring"} {
+// CHECK-NEXT:       dataflow.sync{{$}}
+// CHECK-NEXT:     } between {
+// CHECK-NEXT:       dataflow.shift %b from affine_map<(d0) -> (((d0 + 1) mod 3))> : !dataflow.buffer<grid [3], local [4], f32>{{$}}
+// CHECK-NEXT:     }{{$}}
+// CHECK-NEXT:     dataflow.repeat 2 {{{$}}
+// CHECK-NEXT:     } between {{{$}}
+// CHECK-NEXT:     }{{$}}
+// CHECK-NEXT:     func.return{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @ring_between(%b: !dataflow.buffer<grid [3], local [4], f32>) {
+    dataflow.repeat 3 attributes {tf.op = "ring"} {
+      dataflow.sync
+    } between {
+      dataflow.shift %b from affine_map<(c0) -> ((c0 + 1) mod 3)> : !dataflow.buffer<grid [3], local [4], f32>
+    }
+    dataflow.repeat 2 {} between {}
+    func.return
+  }
 }
 // CHECK-NEXT: }{{$}}

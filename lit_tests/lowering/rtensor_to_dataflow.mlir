@@ -32,7 +32,8 @@
 // (2) A rotating operand: m split 2 ways and n 4 ways on a [2, 4] grid; A (replicated over
 //     the 4 n-cores) is cut into 4 parts along k, core (i, j) starting with part j. Each of
 //     the 4 steps multiplies a 4x3x4 box, B's rows following the part A holds
-//     ((j + s0) mod 4), then every core receives A's part from its ring neighbour (i, j + 1).
+//     ((j + s0) mod 4); between steps (3 times, T10's schedule) every core receives A's part from
+//     its ring neighbour (i, j + 1).
 // CHECK-LABEL: func.func @matmul_rotate_a(%a: tensor<8x16xf32>, %b: tensor<16x12xf32>, %c: tensor<8x12xf32>) -> tensor<8x12xf32> {
 // CHECK-NEXT:    %[[A:.*]] = dataflow.alloc {tf.op = "mm"} : !dataflow.buffer<grid [2, 4], local [4, 4], f32>
 // CHECK-NEXT:    dataflow.scatter %a into %[[A]] offsets affine_map<(d0, d1) -> ((d0 * 4), ((((d1 mod 4) floordiv 1) mod 4) * 4))> {tf.op = "mm"} : tensor<8x16xf32> -> !dataflow.buffer<grid [2, 4], local [4, 4], f32>
@@ -48,6 +49,7 @@
 // CHECK-NEXT:        %s = arith.addf %acc, %p : f32
 // CHECK-NEXT:        linalg.yield %s : f32
 // CHECK-NEXT:      }
+// CHECK-NEXT:    } between {
 // CHECK-NEXT:      dataflow.sync {tf.op = "mm"}
 // CHECK-NEXT:      dataflow.shift %[[A]] from affine_map<(d0, d1) -> (d0, ((((d1 floordiv 4) * 4) + (((d1 mod 4) + 1) mod 4)) mod 4))> {tf.op = "mm"} : !dataflow.buffer<grid [2, 4], local [4, 4], f32>
 // CHECK-NEXT:      dataflow.sync {tf.op = "mm"}

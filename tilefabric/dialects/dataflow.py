@@ -31,6 +31,7 @@ from xdsl.irdl import (
     operand_def,
     opt_prop_def,
     prop_def,
+    opt_region_def,
     region_def,
     result_def,
     traits_def,
@@ -426,11 +427,16 @@ class SyncOp(IRDLOperation):
 
 @irdl_op_definition
 class RepeatOp(IRDLOperation):
-    """Run the body `count` times; the counter is the next symbol of enclosed offset maps."""
+    """Run the body `count` times; the counter is the next symbol of enclosed offset maps.
+
+    The optional `between` region runs after every iteration but the last (count − 1 times),
+    with the same counter: a compute-shift ring shifts only between its steps (T10's schedule).
+    """
 
     name = "dataflow.repeat"
     count = prop_def(IntAttr)
     body = region_def("single_block")
+    between = opt_region_def("single_block")
     traits = traits_def(NoTerminator())
 
     def print(self, printer: Printer) -> None:
@@ -440,22 +446,32 @@ class RepeatOp(IRDLOperation):
             printer.print_attr_dict(self.attributes)
         printer.print_string(" ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+        if self.between is not None:
+            printer.print_string(" between ")
+            printer.print_region(self.between, print_entry_block_args=False, print_empty_block=False)
 
     @classmethod
     def parse(cls, parser) -> "RepeatOp":
         count = parser.parse_integer(allow_boolean=False)
         attrs = parser.parse_optional_attr_dict_with_keyword()
-        body = parser.parse_region()
-        if not body.blocks:  # `dataflow.repeat 2 {}`: an empty body is one empty block
-            body.add_block(Block())
-        return cls(count, body, attrs.data if attrs else None)
+        body = _parse_block_region(parser)
+        between = _parse_block_region(parser) if parser.parse_optional_keyword("between") else None
+        return cls(count, body, attrs.data if attrs else None, between)
 
-    def __init__(self, count: int, body, attrs=None):
-        super().__init__(properties={"count": IntAttr(count)}, regions=[body], attributes=attrs or {})
+    def __init__(self, count: int, body, attrs=None, between=None):
+        regions = [body, between] if between is not None else [body, []]
+        super().__init__(properties={"count": IntAttr(count)}, regions=regions, attributes=attrs or {})
 
     def verify_(self) -> None:
         if self.count.data < 1:
             raise VerifyException("repeat count must be >= 1")
+
+
+def _parse_block_region(parser):
+    region = parser.parse_region()
+    if not region.blocks:  # `{}`: an empty body is one empty block
+        region.add_block(Block())
+    return region
 
 
 Dataflow = Dialect(

@@ -56,10 +56,20 @@ def part_exprs(layout: Layout, c: list[AffineExpr], step: AffineExpr | None) -> 
     return out[::-1]
 
 
-def offsets_map(layout: Layout) -> AffineMap:
-    """Element offset of core c's local buffer in the whole tensor, per axis."""
+def shifts_so_far(sym: list[AffineExpr], counts: list[int], level: int) -> AffineExpr:
+    """Shifts ring `level` has made before step (s0, s1, ...) of nested rings that shift only
+    between their steps: every completed pass of the outer rings cost it counts[level] − 1."""
+    outer = _const(0)
+    for j in range(level):
+        outer = outer * counts[j] + sym[j]
+    return outer * (counts[level] - 1) + sym[level]
+
+
+def offsets_map(layout: Layout, displaced: int = 0) -> AffineMap:
+    """Element offset of core c's local buffer in the whole tensor, per axis (after the ring
+    has been shifted `displaced` times)."""
     c = _dims(len(layout.grid))
-    parts = part_exprs(layout, c, None)
+    parts = part_exprs(layout, c, _const(displaced) if displaced else None)
     results = []
     for i, g in enumerate(layout.axes):
         block_start = c[g] * layout.blocks[i] if g >= 0 else _const(0)

@@ -3,7 +3,7 @@ re-layouts between a producer's output layout and its consumer's input layout ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, tensor
@@ -18,7 +18,7 @@ from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.op_space_from_ir import op_space
 from tilefabric.planner.plan import Layout, Plan
-from tilefabric.planner.search import Incoming, search
+from tilefabric.planner.search import relayout_cycles, search
 from tilefabric.target import resolve_target
 
 PASSIVE_OPS = (arith.ConstantOp, tensor.EmptyOp, func.ReturnOp)
@@ -78,8 +78,11 @@ def _plan_function(fn: func.FuncOp, target, budget: float) -> None:
         label = op_label(op, index, space.kind)
         space, iterators = op_space(op, label)
         operands = list(op.inputs) + list(op.outputs)
-        incoming = [Incoming(x, out_layout[v]) for x, v in enumerate(operands) if v in out_layout]
-        plan = search(space, target, budget, incoming)
+        incoming = {x: out_layout[v] for x, v in enumerate(operands) if v in out_layout}
+        reused = tuple(v.uses.get_length() > 1 for v in op.inputs)
+        plan = choose_plan(search(space, target, budget, reused=reused), incoming, target)
+        # Re-layouts run under this op's label, so its prediction includes them.
+        plan = replace(plan, predicted_cycles=plan.predicted_cycles + incoming_relayout_cycles(plan, space, incoming, target))
         new_operands = [_relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label) for x, v in enumerate(operands)]
         compute = _build_compute(op, new_operands, plan, iterators, label)
         Rewriter.replace_op(op, compute)
@@ -87,6 +90,17 @@ def _plan_function(fn: func.FuncOp, target, budget: float) -> None:
             continue  # re-materialised in whatever layout a consumer wants
         for x, res in enumerate(compute.res):
             out_layout[res] = plan.layout(space, len(op.inputs) + x)
+
+
+def incoming_relayout_cycles(plan: Plan, space, incoming: dict, target) -> float:
+    return sum(relayout_cycles(target, have, plan.layout(space, x), space.bytes_of(x)) for x, have in incoming.items())
+
+
+def choose_plan(result, incoming: dict, target) -> Plan:
+    """The fastest plan counting re-layouts of operands already on chip: the best plan
+    overall, or the best one that takes some producer's layout as it is."""
+    options = [result.best()] + [p for x, have in incoming.items() if (p := result.matching(x, have)) is not None]
+    return min(options, key=lambda p: p.predicted_cycles + incoming_relayout_cycles(p, result.space, incoming, target))
 
 
 def _relayout_if_needed(value: SSAValue, have: Layout | None, want: Layout, before: Operation, label: str) -> SSAValue:

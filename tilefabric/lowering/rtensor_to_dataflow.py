@@ -17,7 +17,7 @@ from tilefabric.dialects import dataflow as df
 from tilefabric.dialects.rtensor import ComputeOp, RelayoutOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
-from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, where_nonzero_map
+from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, shifts_so_far, where_nonzero_map
 from tilefabric.lowering.linalg_to_rtensor import layout_of
 from tilefabric.lowering.op_space_from_ir import op_space
 from tilefabric.planner.plan import Layout, Plan
@@ -145,16 +145,18 @@ class _Lowering:
             self.placed[res] = (bufs[n_in + x], layouts[n_in + x])
 
     def emit_steps(self, op, plan: Plan, space, iterators, bufs, layouts, label) -> None:
+        """Nested compute-shift loops, outermost ring first; each ring shifts between steps."""
         rotation = list(plan.rotation)
         depth = len(rotation)
         grid = plan.grid()
         c = [AffineExpr.dimension(i) for i in range(len(grid))]
         sym = [AffineExpr.symbol(i) for i in range(depth)]
         steps = plan.step_sizes(space)
+        counts = [prod(layouts[x].parts) for x in rotation]
         # For each loop dim: the rotating operand that sets which unit is used at a step.
         unit_of_dim: dict[int, AffineExpr] = {}
         for level, x in enumerate(rotation):
-            parts = part_exprs(layouts[x], c, sym[level])
+            parts = part_exprs(layouts[x], c, shifts_so_far(sym, counts, level))
             for axis, d in enumerate(space.operand_dims[x]):
                 if d >= 0 and layouts[x].parts[axis] > 1:
                     unit_of_dim[d] = parts[axis]
@@ -169,16 +171,31 @@ class _Lowering:
                     res.append(unit_of_dim[d] * steps[d])
             offsets.append(AffineMap(len(grid), depth, tuple(res)))
         n_in = len(op.inputs)
-        tag = {"tf.op": StringAttr(label), "tf.plan": StringAttr(_describe(plan)), "tf.predicted": op.predicted_cycles or StringAttr("")}
-        compute = df.ComputeOp(bufs[:n_in], bufs[n_in:], op.body.clone(), [m.data for m in op.indexing_maps.data], iterators, steps, offsets, tag)
+        tag = {"tf.op": StringAttr(label)}
+        attrs = dict(tag, **{"tf.plan": StringAttr(_describe(plan)), "tf.predicted": op.predicted_cycles or StringAttr("")})
+        compute = df.ComputeOp(bufs[:n_in], bufs[n_in:], op.body.clone(), [m.data for m in op.indexing_maps.data], iterators, steps, offsets, attrs)
         body: list[Operation] = [compute]
         for level in reversed(range(depth)):
             x = rotation[level]
-            exchange = [df.SyncOp({"tf.op": StringAttr(label)}), df.ShiftOp(bufs[x], shift_source_map(layouts[x]), {"tf.op": StringAttr(label)}), df.SyncOp({"tf.op": StringAttr(label)})]
-            count = prod(layouts[x].parts)
-            body = [df.RepeatOp(count, Region(Block(body + exchange)), {"tf.op": StringAttr(label)})]
+            shift = [df.SyncOp(dict(tag)), df.ShiftOp(bufs[x], shift_source_map(layouts[x]), dict(tag)), df.SyncOp(dict(tag))]
+            body = [df.RepeatOp(counts[level], Region(Block(body)), dict(tag), Region(Block(shift)))]
         for o in body:
             self.emit(o)
+        self.restore_rotated(op, rotation, counts, bufs, layouts, label)
+
+    def restore_rotated(self, op, rotation, counts, bufs, layouts, label) -> None:
+        """A ring ends displaced; if the tensor is read again later, bring it back home."""
+        outer = 1
+        for level, x in enumerate(rotation):
+            displaced = outer * (counts[level] - 1) % counts[level]
+            outer *= counts[level]
+            value = op.operands[x]
+            if not displaced or value.uses.get_length() < 2 or self.placed.get(value, (None,))[0] is not bufs[x]:
+                continue
+            home = layouts[x]
+            dst = self.alloc(home, value.type.element_type, label)
+            self.emit(df.ExchangeOp(bufs[x], dst, offsets_map(home, displaced), offsets_map(home), value.type.get_shape(), {"tf.op": StringAttr(label)}))
+            self.placed[value] = (dst, home)
 
     def lower_return(self, op: func.ReturnOp) -> None:
         results = []

@@ -1,176 +1,156 @@
-"""Per-operator plan search: enumerate spatial factorisations and ring (temporal) splits,
-cost them all at once with numpy under the target's formulas, keep the fastest that fits.
-
-The spine search allows at most one rotating operand per plan; the full T10 space (several
-rotating tensors, divisibility chains, Pareto frontiers) extends `_configs`.
-"""
+"""Per-operator search: enumerate the plan space, cost it in one vectorised pass, keep the
+memory-vs-time Pareto frontier. Plan objects are built only for the frontier and for the few
+plans the whole-model choice asks for (e.g. one matching a producer's layout)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import prod
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tilefabric.errors import TileFabricError
+from tilefabric.planner.candidates import Candidates, enumerate_plans
+from tilefabric.planner.cost import Costs, evaluate, pareto
 from tilefabric.planner.op_space import OpSpace
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.target import Target
 
-RING_FACTORS = (2, 3, 4, 6, 8, 12, 16)
 
+class DoesNotFit(TileFabricError):
+    """No plan of an operator fits: carries the bytes it needs and the bytes available."""
 
-@dataclass(frozen=True)
-class Incoming:
-    """An input already on chip in `layout`: matching it avoids a re-layout."""
-
-    operand: int
-    layout: Layout
-
-
-def _dim_candidates(space: OpSpace, d: int, cores: int) -> list[int]:
-    n = space.sizes[d]
-    if not space.can_split(d):
-        return [1]
-    if not space.can_pad(d):
-        return [f for f in range(1, min(n, cores) + 1) if n % f == 0]
-    # The smallest factor giving each distinct block size dominates the larger ones.
-    best: dict[int, int] = {}
-    for f in range(1, min(n, cores) + 1):
-        best.setdefault(-(-n // f), f)
-    return sorted(best.values())
-
-
-def spatial_candidates(space: OpSpace, cores: int) -> np.ndarray:
-    grid = np.ones((1, 0), dtype=np.int64)
-    for d in range(space.n_dims):
-        cand = np.asarray(_dim_candidates(space, d, cores), dtype=np.int64)
-        rows = np.repeat(grid, len(cand), axis=0)
-        col = np.tile(cand, len(grid))[:, None]
-        grid = np.concatenate([rows, col], axis=1)
-        grid = grid[np.prod(grid, axis=1) <= cores]
-    return grid
-
-
-def _configs(space: OpSpace):
-    """(rotating operand, dim, parts) options; None = no temporal split."""
-    yield None
-    for x in range(space.n_inputs):
-        for d in sorted(space.dims_of(x)):
-            if not space.can_pad(d):
-                continue
-            for f in RING_FACTORS:
-                yield (x, d, f)
-
-
-def _prod_cols(a: np.ndarray, cols) -> np.ndarray:
-    cols = list(cols)
-    return np.prod(a[:, cols], axis=1) if cols else np.ones(len(a), dtype=np.int64)
-
-
-def _evaluate(space: OpSpace, target: Target, F: np.ndarray, config, incoming) -> dict:
-    n = np.asarray(space.sizes, dtype=np.int64)
-    T = np.ones_like(F)
-    if config is not None:
-        T[:, config[1]] = config[2]
-    B = -(-n // (F * T)) * T
-    U = B // T
-    eb = space.elem_bytes
-    if space.kind == "contraction":
-        step = target.contraction_cycles(_prod_cols(U, space.batch), _prod_cols(U, space.m), _prod_cols(U, space.k), _prod_cols(U, space.n), eb)
-    else:
-        step = target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
-    steps = np.prod(T, axis=1)
-    compute = step * steps
-    valid = np.ones(len(F), dtype=bool)
-    shift = np.zeros(len(F))
-    hot = np.zeros(len(F))
-    for x, dims in enumerate(space.operand_dims):
-        elems = _prod_cols(B, [d for d in dims if d >= 0]).astype(np.float64)
-        xb = space.bytes_of(x)
-        if config is not None and config[0] == x:
-            replicas = _prod_cols(F, space.missing_dims(x))
-            valid &= (replicas % config[2] == 0) & (B[:, config[1]] >= config[2])
-            part = elems / config[2] * xb
-            shift += steps * (2 * target.sync_cycles + target.transfer_cycles(part))
-            hot += part * target.shift_buffers
-        else:
-            hot += elems * xb
-    reduce = np.zeros(len(F))
-    if space.reduction_dims:
-        copies = _prod_cols(F, space.reduction_dims)
-        out_elems = _prod_cols(B, [d for d in space.operand_dims[-1] if d >= 0])
-        sync, transfer, comp = target.partial_sum_cycles(out_elems, copies, space.bytes_of(len(space.operand_dims) - 1))
-        reduce = sync + transfer + comp
-    exchange = np.zeros(len(F))
-    for inc in incoming:
-        exchange += _relayout_estimate(space, target, F, T, B, inc, config)
-    return {"T": T, "compute": compute, "shift": shift, "reduce": reduce, "exchange": exchange,
-            "hot": hot, "valid": valid}
-
-
-def _relayout_estimate(space, target, F, T, B, inc: Incoming, config) -> np.ndarray:
-    """Zero where the operand's layout equals the producer's; else a full local re-fetch."""
-    lay = inc.layout
-    dims = space.operand_dims[inc.operand]
-    split = F > 1
-    same = np.zeros(len(F), dtype=bool)
-    patterns = {tuple(row) for row in np.unique(split, axis=0)} if len(F) else set()
-    for pattern in patterns:
-        split_dims = [d for d in range(space.n_dims) if pattern[d]]
-        grid_len = len(split_dims) or 1
-        axes = tuple(split_dims.index(d) if d in split_dims else -1 for d in dims)
-        if grid_len != len(lay.grid) or axes != tuple(lay.axes):
-            continue
-        rows = np.all(split == np.asarray(pattern), axis=1)
-        for pos, d in enumerate(split_dims):
-            rows &= F[:, d] == lay.grid[pos]
-        for i, d in enumerate(dims):
-            if d >= 0:
-                rows &= B[:, d] == lay.blocks[i]
-        same |= rows
-    if config is not None and config[0] == inc.operand:
-        same[:] = False
-    local = _prod_cols(B, [d for d in dims if d >= 0]) * space.bytes_of(inc.operand)
-    return np.where(same | (local == 0), 0.0, target.exchange_cycles(local))
-
-
-def search(space: OpSpace, target: Target, budget_bytes: float, incoming=()) -> Plan:
-    F = spatial_candidates(space, target.cores)
-    best = None
-    for config in _configs(space):
-        r = _evaluate(space, target, F, config, incoming)
-        total = r["compute"] + r["shift"] + r["reduce"] + r["exchange"]
-        ok = r["valid"] & (r["hot"] <= budget_bytes)
-        if not ok.any():
-            continue
-        i = int(np.argmin(np.where(ok, total, np.inf)))
-        if best is None or total[i] < best[0]:
-            best = (float(total[i]), config, F[i], {k: v[i] for k, v in r.items()})
-    if best is None:
-        raise TileFabricError(
-            f"operator '{space.name}' does not fit: no plan needs <= {int(budget_bytes)} bytes per core on '{target.name}'"
+    def __init__(self, op: str, required: float, available: float, target: str):
+        self.op, self.required, self.available = op, required, available
+        super().__init__(
+            f"operator '{op}' does not fit on '{target}': its smallest plan needs {int(required)} bytes per core, "
+            f"{int(available)} bytes per core are available"
         )
-    _, config, f_row, r = best
+
+
+@dataclass
+class OpSearch:
+    """The evaluated plan space of one operator (only plans within the memory budget)."""
+
+    space: OpSpace
+    target: Target
+    budget: float
+    cand: Candidates
+    costs: Costs
+    frontier_rows: np.ndarray
+    plans_evaluated: int
+    seconds: float
+    _plans: dict = field(default_factory=dict)
+
+    @property
+    def frontier(self) -> list[Plan]:
+        return [self.plan(int(i)) for i in self.frontier_rows]
+
+    def best(self) -> Plan:
+        return self.plan(int(self.frontier_rows[-1]))
+
+    def plan(self, row: int) -> Plan:
+        if row not in self._plans:
+            self._plans[row] = _make_plan(self.space, self.cand, self.costs, row)
+        return self._plans[row]
+
+    def matching(self, x: int, layout: Layout, limit: float | None = None) -> Plan | None:
+        """The fastest plan whose operand-x layout is `layout` (no re-layout), if any fits."""
+        ok = layout_mask(self.space, self.cand, self.costs.blocks, x, layout)
+        if limit is not None:
+            ok &= self.costs.hot <= limit
+        if not ok.any():
+            return None
+        return self.plan(int(np.argmin(np.where(ok, self.costs.total, np.inf))))
+
+    def fastest_under(self, limit: float) -> Plan | None:
+        rows = [int(i) for i in self.frontier_rows if self.costs.hot[i] <= limit]
+        return self.plan(rows[-1]) if rows else None
+
+
+def search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int | None = None,
+           reused: tuple[bool, ...] = (), objective: str = "executed") -> OpSearch:
+    """`objective`: "executed" (what tilefabric runs) or "t10" (T10's own accounting, for
+    calibration against its published figures)."""
+    start = time.perf_counter()
+    cand = enumerate_plans(space, target.cores, max_rings)
+    costs = evaluate(space, target, cand, reused)
+    if objective == "t10":
+        from tilefabric.planner.t10_accounting import t10_cycles
+
+        t10 = t10_cycles(space, target, cand)
+        costs = Costs(t10, np.zeros(len(cand)), np.zeros(len(cand)), costs.hot, costs.blocks, costs.order)
+    elif objective != "executed":
+        raise TileFabricError(f"unknown planner objective '{objective}' (available: executed, t10)")
+    fits = np.nonzero(costs.hot <= budget_bytes)[0]
+    if not len(fits):
+        need = float(costs.hot.min()) if len(cand) else float("inf")
+        raise DoesNotFit(space.name, need, budget_bytes, target.name)
+    evaluated = len(cand)
+    cand, costs = cand.take(fits), _take(costs, fits)
+    front = pareto(costs.total, costs.hot)
+    return OpSearch(space, target, budget_bytes, cand, costs, front, evaluated, time.perf_counter() - start)
+
+
+def _take(c: Costs, rows: np.ndarray) -> Costs:
+    return Costs(c.compute[rows], c.shift[rows], c.reduce[rows], c.hot[rows], c.blocks[rows], c.order[rows])
+
+
+def _make_plan(space: OpSpace, cand: Candidates, costs: Costs, i: int) -> Plan:
     temporal = [[1] * space.n_dims for _ in space.operand_dims]
-    rotation: tuple[int, ...] = ()
-    if config is not None:
-        temporal[config[0]][config[1]] = config[2]
-        rotation = (config[0],)
+    for x in range(space.n_inputs):
+        d = int(cand.ring_dim[i, x])
+        if d >= 0:
+            temporal[x][d] = int(cand.ring_parts[i, x])
+    rotation = tuple(int(x) for x in costs.order[i] if cand.ring_parts[i, x] > 1)
     return Plan(
-        spatial=tuple(int(v) for v in f_row),
+        spatial=tuple(int(v) for v in cand.F[i]),
         temporal=tuple(tuple(row) for row in temporal),
         rotation=rotation,
-        predicted_cycles=float(r["compute"] + r["shift"] + r["reduce"] + r["exchange"]),
-        compute_cycles=float(r["compute"]),
-        shift_cycles=float(r["shift"]),
-        reduce_cycles=float(r["reduce"]),
-        hot_bytes=float(r["hot"]),
+        predicted_cycles=float(costs.total[i]),
+        compute_cycles=float(costs.compute[i]),
+        shift_cycles=float(costs.shift[i]),
+        reduce_cycles=float(costs.reduce[i]),
+        hot_bytes=float(costs.hot[i]),
     )
 
 
+def layout_mask(space: OpSpace, cand: Candidates, blocks: np.ndarray, x: int, lay: Layout) -> np.ndarray:
+    """Rows whose layout of operand x equals `lay` (same grid, axes, blocks and parts)."""
+    F = cand.F
+    split = F > 1
+    real_grid = [] if tuple(lay.grid) == (1,) else list(lay.grid)
+    if len(real_grid) > space.n_dims:
+        return np.zeros(len(F), dtype=bool)
+    ok = split.sum(axis=1) == len(real_grid)
+    if real_grid:
+        order = np.argsort(~split, axis=1, kind="stable")  # split loop dims first, in loop order
+        ok &= np.all(np.take_along_axis(F, order, axis=1)[:, : len(real_grid)] == np.asarray(real_grid), axis=1)
+    pos = np.cumsum(split, axis=1) - 1  # grid axis of each split loop dim
+    rotating = x < space.n_inputs
+    for i, d in enumerate(space.operand_dims[x]):
+        if d < 0:
+            if lay.axes[i] != -1:
+                return np.zeros(len(F), dtype=bool)
+            continue
+        ok &= (split[:, d] & (pos[:, d] == lay.axes[i])) if lay.axes[i] >= 0 else ~split[:, d]
+        ok &= blocks[:, d] == lay.blocks[i]
+        parts = np.where(cand.ring_dim[:, x] == d, cand.ring_parts[:, x], 1) if rotating else 1
+        ok &= parts == lay.parts[i]
+    return ok
+
+
+def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int) -> float:
+    """Estimated re-layout between two layouts of one tensor: 0 if equal, else every core
+    fetches its whole block (the simulator charges only what is really missing)."""
+    if have == want:
+        return 0.0
+    local = 1
+    for b, p in zip(want.blocks, want.parts):
+        local *= b // p
+    return float(target.exchange_cycles(local * elem_bytes))
+
+
 def roofline_cycles(space: OpSpace, target: Target, dtype: str) -> float:
+    """Compute-bound time of the op on the whole chip (contractions on the matrix unit)."""
     return target.roofline_cycles(space.flops(), dtype) if space.kind == "contraction" else 0.0
-
-
-__all__ = ["Incoming", "search", "spatial_candidates", "roofline_cycles", "prod"]

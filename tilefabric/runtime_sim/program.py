@@ -115,12 +115,17 @@ class Program:
             return lambda m, s: m.charge(label, sync=t.sync_cycles)
         if isinstance(op, df.RepeatOp):
             body = [self._compile(inner) for inner in op.body.block.ops]
+            between = [self._compile(inner) for inner in op.between.block.ops] if op.between is not None else []
             count = op.count.data
 
             def repeat(m, s):
                 for i in range(count):
+                    here = tuple(s) + (i,)
                     for step in body:
-                        step(m, tuple(s) + (i,))
+                        step(m, here)
+                    if i + 1 < count:
+                        for step in between:
+                            step(m, here)
             return repeat
         if isinstance(op, (func.ReturnOp, arith.ConstantOp)):
             return lambda m, s: None  # scalar constants are read inside bodies

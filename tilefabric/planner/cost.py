@@ -1,0 +1,102 @@
+"""Cost and memory of every candidate plan at once, with the Target's formulas only.
+
+What is charged is exactly what `rtensor-to-dataflow` emits and the simulator runs:
+- compute: steps × cycles of one sub-operator (matrix unit for contractions, vector unit else);
+- shifts: rings are nested by bytes per shift, largest outermost (shifted least often); level i
+  runs t_i iterations with a shift *between* them, so it shifts (∏_{j<i} t_j)·(t_i − 1) times,
+  each shift = 2 syncs + the transfer of one part (T10's sync_shift);
+- reduce: a split reduction dim leaves `copies` partial sums, combined by the target's
+  partial-sum model (T10's gather + reduction shuffle).
+Hot memory: every operand's per-core block, rotating parts counted `shift_buffers` times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tilefabric.planner.candidates import Candidates
+from tilefabric.planner.op_space import OpSpace
+from tilefabric.target import Target
+
+
+@dataclass(frozen=True)
+class Costs:
+    compute: np.ndarray
+    shift: np.ndarray
+    reduce: np.ndarray
+    hot: np.ndarray
+    blocks: np.ndarray  # (N, dims) per-core extent of each loop dim, padded
+    order: np.ndarray  # (N, inputs) inputs by ring nesting, outermost first (non-rings last)
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.compute + self.shift + self.reduce
+
+
+def _prod_cols(a: np.ndarray, cols) -> np.ndarray:
+    cols = [c for c in cols if c >= 0]
+    return np.prod(a[:, cols], axis=1) if cols else np.ones(len(a), dtype=np.int64)
+
+
+def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
+    """Cycles of one sub-operator whose loop extents are the rows of U."""
+    if space.kind == "contraction":
+        return target.contraction_cycles(_prod_cols(U, space.batch), _prod_cols(U, space.m),
+                                         _prod_cols(U, space.k), _prod_cols(U, space.n), space.elem_bytes)
+    return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
+
+
+def ring_schedule(parts: np.ndarray, part_bytes: np.ndarray):
+    """Nesting order (largest part outermost) and shifts per ring level, per candidate."""
+    key = np.where(parts > 1, part_bytes, -1.0)
+    order = np.argsort(-key, axis=1, kind="stable")
+    t = np.take_along_axis(parts, order, axis=1)
+    outer = np.cumprod(np.concatenate([np.ones((len(t), 1), dtype=np.int64), t[:, :-1]], axis=1), axis=1)
+    return order, outer * (t - 1)
+
+
+def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, ...] = ()) -> Costs:
+    """`reused[x]`: input x is read again after this op, so a ring left displaced is moved
+    back home (one exchange of its part)."""
+    n = np.asarray(space.sizes, dtype=np.int64)
+    T = c.steps()
+    B = -(-n // (c.F * T)) * T
+    compute = step_cycles(space, target, B // T) * np.prod(T, axis=1)
+    n_in = space.n_inputs
+    part_bytes = np.zeros((len(c), n_in))
+    hot = np.zeros(len(c))
+    for x, dims in enumerate(space.operand_dims):
+        block = _prod_cols(B, dims).astype(np.float64) * space.bytes_of(x)
+        if x < n_in:
+            t = c.ring_parts[:, x]
+            part_bytes[:, x] = block / t
+            hot += np.where(t > 1, block / t * target.shift_buffers, block)
+        else:
+            hot += block
+    order, shifts = ring_schedule(c.ring_parts, part_bytes)
+    moved = np.take_along_axis(part_bytes, order, axis=1)
+    shift = np.sum(shifts * (2 * target.sync_cycles + target.transfer_cycles(moved)), axis=1)
+    if any(reused):
+        t = np.take_along_axis(c.ring_parts, order, axis=1)
+        again = np.take_along_axis(np.tile(np.asarray(reused, dtype=bool), (len(c), 1)), order, axis=1)
+        displaced = (shifts % np.maximum(t, 1) != 0) & again
+        shift = shift + np.sum(np.where(displaced, target.exchange_cycles(moved), 0.0), axis=1)
+    reduce = np.zeros(len(c))
+    if space.reduction_dims and space.combiner is not None:
+        out = len(space.operand_dims) - 1
+        copies = _prod_cols(c.F, space.reduction_dims)
+        sync, transfer, comp = target.partial_sum_cycles(_prod_cols(B, space.operand_dims[out]), copies, space.bytes_of(out))
+        reduce = sync + transfer + comp
+    return Costs(compute.astype(np.float64), shift, reduce, hot, B, order)
+
+
+def pareto(time: np.ndarray, memory: np.ndarray) -> np.ndarray:
+    """Indices of the memory-vs-time frontier: by growing memory, strictly falling time."""
+    if not len(time):
+        return np.zeros(0, dtype=np.int64)
+    idx = np.lexsort((time, memory))
+    t = time[idx]
+    best_before = np.minimum.accumulate(np.concatenate([[np.inf], t[:-1]]))
+    return idx[t < best_before]
