@@ -187,6 +187,12 @@ class Program:
     def output_names(self) -> list[str]:
         return list(self.imported.output_names)
 
+    def plan_summary(self) -> dict[str, Any]:
+        """Per-op plans, search statistics and rooflines (what `tilefabric plan` prints)."""
+        from tilefabric.plan_summary import summarize
+
+        return summarize(self.compiled.rtensor, self.target, self.strategy, self.compiled.reconcile)
+
     def ir(self, level: str = "dataflow") -> str:
         """MLIR text of one stage: 'linalg', 'rtensor' or 'dataflow'."""
         if level not in IR_LEVELS:
@@ -216,16 +222,17 @@ class Program:
 
 
 def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ipu-mk2",
-                   strategy: str = "t10", disabled: Sequence[str] = ()) -> Program:
+                   strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp") -> Program:
     """Compile an already imported model (lets callers time or report the phases apart)."""
     from tilefabric.pipeline import compile_model
 
-    compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled))
+    compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled),
+                             reconcile=reconcile)
     return Program(loaded, compiled)
 
 
 def compile(model: str | os.PathLike | onnx.ModelProto, target: str | os.PathLike | Target = "ipu-mk2",
-            strategy: str = "t10", disabled: Sequence[str] = ()) -> Program:
+            strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp") -> Program:
     """Import `model` (.onnx/.mlir path or ModelProto) and compile it for `target`."""
     chip = resolve(target)  # a bad target fails before the slow import
-    return compile_loaded(load(model), chip, strategy, disabled)
+    return compile_loaded(load(model), chip, strategy, disabled, reconcile)

@@ -1,4 +1,4 @@
-"""`tilefabric` command line: run / compile / targets.
+"""`tilefabric` command line: run / plan / compile / targets.
 
 Contract: a user-facing problem (TileFabricError, unreadable/unwritable path, Ctrl-C) prints
 exactly one line `error: ...` on stderr and exits 2; a failed `--check` exits 1; a bug exits 3
@@ -46,7 +46,10 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL", help="an .onnx model (or .mlir linalg module)")
     p.add_argument("--target", default="ipu-mk2", metavar="NAME|FILE.toml",
                    help="preset name or target TOML file (default: ipu-mk2)")
-    p.add_argument("--strategy", default="t10", metavar="NAME", help="planning strategy (default: t10)")
+    p.add_argument("--strategy", default="t10", metavar="NAME",
+                   help="planning strategy: t10, or vgm (virtual global memory baseline) (default: t10)")
+    p.add_argument("--reconcile", default="milp", metavar="METHOD",
+                   help="whole-model plan choice under the shared scratchpad: greedy or milp (default: milp)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")
 
@@ -64,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--save-outputs", metavar="FILE.npz", help="write outputs by name")
     run.add_argument("--report", metavar="FILE.json", help="write the report as JSON")
     run.set_defaults(func=cmd_run)
+
+    plan = sub.add_parser("plan", help="plan a model and print each op's plan, search statistics and roofline")
+    _add_compile_options(plan)
+    plan.add_argument("--report", metavar="FILE.json", help="write the plan report as JSON")
+    plan.set_defaults(func=cmd_plan)
 
     comp = sub.add_parser("compile", help="print or write the IR at one level")
     _add_compile_options(comp)
@@ -206,6 +214,7 @@ class RunOptions:
     target: str = "ipu-mk2"
     strategy: str = "t10"
     disabled: Sequence[str] = ()
+    reconcile: str = "milp"
     inputs: str | None = None
     seed: int = 0
     check: bool = False
@@ -233,7 +242,7 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
         loaded = api.load(opts.model)
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
-        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled)
+        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
     with phases("simulating"):
         result = program.run(inputs, opts.seed)
     if opts.check:
@@ -255,6 +264,7 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
+                      reconcile=args.reconcile,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report)
     return run_model(opts, stdout_console(), stderr_phases())
@@ -273,7 +283,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable))
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -283,6 +293,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if weights:
         with _atomic(weights, "wb") as f:
             np.savez(f, **program.imported.weights)
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from tilefabric import api
+    from tilefabric.plan_summary import print_plan
+    from tilefabric.report import write_json
+
+    sources = [args.model] + ([args.target] if args.target.endswith(".toml") else [])
+    report = check_output_path(args.report, "report", sources) if args.report else None
+    chip = api.resolve(args.target)
+    phases = stderr_phases()
+    with phases(f"importing {Path(args.model).name}"):
+        loaded = api.load(args.model)
+    with phases(f"planning for {chip.name} ({args.strategy}, {args.reconcile})"):
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile)
+    summary = program.plan_summary()
+    print_plan(summary, stdout_console())
+    if report:
+        write_json(summary, report)
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ class CompiledModel:
     compile_seconds: float
     strategy: str
     target: Target
+    reconcile: str = "milp"
 
 
 def _run(module: ModuleOp, spec: str, ctx) -> ModuleOp:
@@ -47,11 +48,18 @@ def target_spec(target: Target) -> str:
     return target.name if target.source == "preset" else target.source
 
 
-def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = ()) -> CompiledModel:
+STRATEGIES = ("t10", "vgm")
+RECONCILE = ("greedy", "milp")
+
+
+def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = (),
+                  reconcile: str = "milp") -> CompiledModel:
     from tilefabric.frontend import make_context
 
-    if strategy != "t10":
-        raise TileFabricError(f"unknown strategy '{strategy}' (available: t10)")
+    if strategy not in STRATEGIES:
+        raise TileFabricError(f"unknown strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
+    if reconcile not in RECONCILE:
+        raise TileFabricError(f"unknown reconciliation '{reconcile}' (available: {', '.join(RECONCILE)})")
     unknown = [p for p in disabled if p not in CLEANUP]
     if unknown:
         raise TileFabricError(f"cannot disable pass '{unknown[0]}' (passes that can be disabled: {', '.join(CLEANUP)})")
@@ -59,6 +67,6 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     ctx = make_context()
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx)
-    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false}}", ctx)
+    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} reconcile={reconcile} record_timing=true}}", ctx)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
-    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target)
+    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile)

@@ -67,6 +67,7 @@ def core_memory_summary(per_core: Any, capacity: int) -> dict[str, Any]:
 def build_report(program: Program, sim: Any) -> dict[str, Any]:
     """The report of one simulated run of `program` (`check` is added later if requested)."""
     target = program.target
+    plan = program.plan_summary()
     return _plain({
         "model": program.loaded.name,
         "target": target.name,
@@ -80,8 +81,26 @@ def build_report(program: Program, sim: Any) -> dict[str, Any]:
         "peak_scratchpad_bytes": int(sim.peak_scratchpad_bytes),
         "scratchpad_bytes": int(target.scratchpad_bytes),
         "core_memory": core_memory_summary(getattr(sim, "per_core_peak_bytes", None), target.scratchpad_bytes),
-        "ops": [_op_dict(op) for op in sim.ops],
+        "ops": _with_plans([_op_dict(op) for op in sim.ops], plan),
+        "reconcile": plan["reconcile"],
+        "search_seconds": plan["search_seconds"],
+        "predicted_cycles": plan["predicted_cycles"],
+        "roofline_cycles": plan["roofline_cycles"],
     })
+
+
+PLAN_KEYS = ("plans_evaluated", "pareto_size", "search_seconds", "roofline_cycles", "roofline_compute_cycles",
+             "roofline_link_cycles", "hot_bytes", "cold_bytes")
+
+
+def _with_plans(ops: list[dict[str, Any]], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add each op's planner figures to its simulated row (matched by op name)."""
+    by_name = {o["name"]: o for o in plan["ops"]}
+    for row in ops:
+        entry = by_name.get(row["name"])
+        for key in PLAN_KEYS:
+            row[key] = entry[key] if entry else None
+    return ops
 
 
 def write_json(report: dict[str, Any], path: str | os.PathLike) -> Path:

@@ -17,7 +17,7 @@
 // CHECK-NEXT:      %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
 // CHECK-NEXT:      linalg.yield %[[ZERO]] : f16
 // CHECK-NEXT:    } -> tensor<512x1024xf16>
-// CHECK-NEXT:    %[[MM:.*]] = rtensor.compute plan <spatial = [2, 64, 11], temporal = {{\[\[}}1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%arg0, %arg1 : tensor<512x1024xf16>, tensor<1024x1024xf16>) outs(%[[FILL]] : tensor<512x1024xf16>) attributes {tf.op = "contraction2", indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], predicted_cycles = #builtin.int<14385>} {
+// CHECK-NEXT:    %[[MM:.*]] = rtensor.compute plan <spatial = [2, 64, 11], temporal = {{\[\[}}1, 1, 1], [1, 1, 1], [1, 1, 1]]> ins(%arg0, %arg1 : tensor<512x1024xf16>, tensor<1024x1024xf16>) outs(%[[FILL]] : tensor<512x1024xf16>) attributes {tf.op = "contraction2", tf.plans_evaluated = 253871 : i64, tf.pareto_size = 47 : i64, tf.hot_bytes = 5.932800e+04 : f64, tf.cold_bytes = 5.113600e+04 : f64, tf.roofline_compute = 5.698800e+03 : f64, tf.roofline_link = 7.778200e+03 : f64, indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], predicted_cycles = #builtin.int<14385>} {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f16, %[[Y:.*]]: f16, %[[ACC:.*]]: f16):
 // CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f16
 // CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f16
@@ -39,10 +39,10 @@
 // CHECK-NOT:     rtensor.relayout
 // CHECK:         } -> tensor<256x1024xf32>
 // CHECK-NEXT:    %[[R:.*]] = rtensor.relayout %[[MM]] from <grid = [16, 11, 8], axes = [0, 1], blocks = [16, 94], parts = [1, 1]> to <grid = [64, 23], axes = [0, 1], blocks = [4, 45], parts = [1, 1]> {tf.op = "elementwise4"} : tensor<256x1024xf32> -> tensor<256x1024xf32>
-// CHECK-NEXT:    %[[BIAS:.*]] = rtensor.compute plan <spatial = [64, 23], temporal = {{\[\[}}1, 1], [1, 1], [1, 1]]> ins(%[[R]], %arg2 : tensor<256x1024xf32>, tensor<1024xf32>) outs(%{{.*}} : tensor<256x1024xf32>) attributes {tf.op = "elementwise4", indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], predicted_cycles = #builtin.int<1335>} {
+// CHECK-NEXT:    %[[BIAS:.*]] = rtensor.compute plan <spatial = [64, 23], temporal = {{\[\[}}1, 1], [1, 1], [1, 1]]> ins(%[[R]], %arg2 : tensor<256x1024xf32>, tensor<1024xf32>) outs(%{{.*}} : tensor<256x1024xf32>) attributes {tf.op = "elementwise4", tf.plans_evaluated = 4394 : i64, tf.pareto_size = 2 : i64, tf.hot_bytes = 1.620000e+03 : f64, tf.cold_bytes = 1.800000e+02 : f64, tf.roofline_compute = 8.900000e+01 : f64, tf.roofline_link = 0.000000e+00 : f64, indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], predicted_cycles = #builtin.int<1335>} {
 // CHECK-NOT:     rtensor.relayout
 // CHECK:         } -> tensor<256x1024xf32>
-// CHECK-NEXT:    %[[RELU:.*]] = rtensor.compute plan <spatial = [64, 23], temporal = {{\[\[}}1, 1], [1, 1]]> ins(%[[BIAS]] : tensor<256x1024xf32>) outs(%{{.*}} : tensor<256x1024xf32>) attributes {tf.op = "elementwise5", indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], predicted_cycles = #builtin.int<290>} {
+// CHECK-NEXT:    %[[RELU:.*]] = rtensor.compute plan <spatial = [64, 23], temporal = {{\[\[}}1, 1], [1, 1]]> ins(%[[BIAS]] : tensor<256x1024xf32>) outs(%{{.*}} : tensor<256x1024xf32>) attributes {tf.op = "elementwise5", tf.plans_evaluated = 1449 : i64, tf.pareto_size = 1 : i64, tf.hot_bytes = 1.440000e+03 : f64, tf.cold_bytes = 0.000000e+00 : f64, tf.roofline_compute = 8.900000e+01 : f64, tf.roofline_link = 0.000000e+00 : f64, indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], predicted_cycles = #builtin.int<290>} {
 // CHECK-NEXT:    ^bb0(%[[V:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT:      %[[GT:.*]] = arith.cmpf ugt, %[[V]], %[[C0:.*]] : f32
 // CHECK-NEXT:      %[[SEL:.*]] = arith.select %[[GT]], %[[V]], %[[C0]] : f32
@@ -57,7 +57,7 @@
 // CHECK-LABEL: func.func @row_max(%arg0: tensor<1024x512xf32>) -> tensor<1024x1xf32> {
 // CHECK:         %[[FILL:.*]] = rtensor.compute plan <spatial = [1024, 1], temporal = {{\[\[}}1, 1]]> outs(%{{.*}} : tensor<1024x1xf32>)
 // CHECK:           %[[NEGINF:.*]] = arith.constant 0xff800000 : f32
-// CHECK:         %[[MAX:.*]] = rtensor.compute plan <spatial = [1024, 1], temporal = {{\[\[}}1, 1], [1, 1]]> ins(%arg0 : tensor<1024x512xf32>) outs(%[[FILL]] : tensor<1024x1xf32>) attributes {tf.op = "reduction2", indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>], iterator_types = ["parallel", "reduction"], predicted_cycles = #builtin.int<456>} {
+// CHECK:         %[[MAX:.*]] = rtensor.compute plan <spatial = [1024, 1], temporal = {{\[\[}}1, 1], [1, 1]]> ins(%arg0 : tensor<1024x512xf32>) outs(%[[FILL]] : tensor<1024x1xf32>) attributes {tf.op = "reduction2", tf.plans_evaluated = 378 : i64, tf.pareto_size = 2 : i64, tf.hot_bytes = 2.052000e+03 : f64, tf.cold_bytes = 2.048000e+03 : f64, tf.roofline_compute = 1.781000e+02 : f64, tf.roofline_link = 0.000000e+00 : f64, indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>], iterator_types = ["parallel", "reduction"], predicted_cycles = #builtin.int<456>} {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %[[M:.*]]: f32):
 // CHECK-NEXT:      %[[R:.*]] = arith.maximumf %[[X]], %[[M]] : f32
 // CHECK-NEXT:      linalg.yield %[[R]] : f32

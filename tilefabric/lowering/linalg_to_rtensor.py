@@ -8,17 +8,19 @@ from dataclasses import dataclass, replace
 from xdsl.context import Context
 from xdsl.dialects import arith, func, tensor
 from xdsl.dialects.linalg.ops import GenericOp
-from xdsl.dialects.builtin import ModuleOp, StringAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, LayoutAttr, PlanAttr, RelayoutOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.op_space_from_ir import op_space
 from tilefabric.planner.plan import Layout, Plan
+from tilefabric.planner.roofline import roofline
 from tilefabric.planner.search import relayout_cycles, search
+from tilefabric.planner.whole_model import OpNode, choose, layout_bytes, spread_layout, vgm_plan
 from tilefabric.target import resolve_target
 
 PASSIVE_OPS = (arith.ConstantOp, tensor.EmptyOp, func.ReturnOp)
@@ -48,6 +50,10 @@ class LinalgToRTensor(ModulePass):
     target: str = "ipu-mk2"
     memory_fraction: float = 0.9
     cleanup: bool = True
+    strategy: str = "t10"  # t10 | vgm (the virtual-global-memory baseline)
+    reconcile: str = "milp"  # greedy | milp: whole-model choice under the shared scratchpad
+    time_limit: float = 10.0  # seconds for the MILP before the greedy result is kept
+    record_timing: bool = False  # tf.search_seconds on each op (off: the IR stays deterministic)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
@@ -59,48 +65,124 @@ class LinalgToRTensor(ModulePass):
         if self.cleanup:
             for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes()):
                 cleanup.apply(ctx, op)
+        if self.strategy not in ("t10", "vgm"):
+            raise TileFabricError(f"unknown strategy '{self.strategy}' (available: t10, vgm)")
+        if self.reconcile not in ("greedy", "milp"):
+            raise TileFabricError(f"unknown reconciliation '{self.reconcile}' (available: greedy, milp)")
         target = resolve_target(self.target)
         op.attributes[TARGET_ATTR] = StringAttr(self.target)
         budget = target.scratchpad_bytes * self.memory_fraction
         for fn in op.ops:
             if isinstance(fn, func.FuncOp):
-                _plan_function(fn, target, budget)
+                _plan_function(fn, target, budget, self)
 
 
-def _plan_function(fn: func.FuncOp, target, budget: float) -> None:
-    out_layout: dict[SSAValue, Layout] = {}
+@dataclass
+class _Generic:
+    op: GenericOp
+    label: str
+    space: object
+    iterators: list
+    node: int | None = None  # index among the planned (non-fill) ops
+
+
+def _collect(fn: func.FuncOp) -> list[_Generic]:
+    out = []
     for index, op in enumerate(list(fn.body.block.ops)):
         if isinstance(op, PASSIVE_OPS):
             continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
-        space, iterators = op_space(op, op_label(op, index))
+        space, _ = op_space(op, op_label(op, index))
         label = op_label(op, index, space.kind)
         space, iterators = op_space(op, label)
+        out.append(_Generic(op, label, space, iterators))
+    return out
+
+
+def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
+    """Search every non-fill op's plan space and record where its inputs come from."""
+    nodes: list[OpNode] = []
+    producer: dict[SSAValue, int] = {}
+    for g in generics:
+        if constant_fill_value(g.op) is not None:
+            continue
+        reused = tuple(v.uses.get_length() > 1 for v in g.op.inputs)
+        result = search(g.space, target, budget, reused=reused)
+        g.node = len(nodes)
+        nodes.append(OpNode(
+            g.label, result,
+            tuple(producer.get(v) for v in g.op.inputs),
+            tuple(isinstance(v, BlockArgument) for v in g.op.inputs),
+        ))
+        for r in g.op.results:
+            producer[r] = g.node
+    return nodes
+
+
+def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTensor) -> None:
+    strategy = options.strategy
+    generics = _collect(fn)
+    nodes = _nodes(generics, target, budget)
+    if strategy == "vgm":
+        plans = [vgm_plan(n.search, target) for n in nodes]
+    else:
+        plans = list(choose(nodes, target, budget, options.reconcile, options.time_limit).plans)
+    out_layout: dict[SSAValue, Layout] = {}
+    for g in generics:
+        op, space, label = g.op, g.space, g.label
+        plan = plans[g.node] if g.node is not None else search(space, target, budget).best()
         operands = list(op.inputs) + list(op.outputs)
+        if strategy == "vgm":
+            for v in op.inputs:
+                if isinstance(v, BlockArgument):
+                    out_layout[v] = spread_layout(tuple(v.type.get_shape()), target.cores)
         incoming = {x: out_layout[v] for x, v in enumerate(operands) if v in out_layout}
-        reused = tuple(v.uses.get_length() > 1 for v in op.inputs)
-        plan = choose_plan(search(space, target, budget, reused=reused), incoming, target)
         # Re-layouts run under this op's label, so its prediction includes them.
-        plan = replace(plan, predicted_cycles=plan.predicted_cycles + incoming_relayout_cycles(plan, space, incoming, target))
+        predicted = plan.predicted_cycles + incoming_relayout_cycles(plan, space, incoming, target)
         new_operands = [_relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label) for x, v in enumerate(operands)]
-        compute = _build_compute(op, new_operands, plan, iterators, label)
+        compute = _build_compute(op, new_operands, replace(plan, predicted_cycles=predicted), g.iterators, label)
+        if g.node is not None:
+            _annotate(compute, nodes[g.node], plan, target, options.record_timing)
         Rewriter.replace_op(op, compute)
         if constant_fill_value(compute) is not None:
             continue  # re-materialised in whatever layout a consumer wants
         for x, res in enumerate(compute.res):
-            out_layout[res] = plan.layout(space, len(op.inputs) + x)
+            layout = plan.layout(space, len(op.inputs) + x)
+            if strategy == "vgm":
+                res, layout = _write_back(compute, res, layout, target, label)
+            out_layout[res] = layout
+
+
+def _write_back(compute, res: SSAValue, layout: Layout, target, label: str):
+    """vgm: the output goes back to the chip-wide spread layout right after the op."""
+    spread = spread_layout(tuple(res.type.get_shape()), target.cores)
+    if spread == layout:
+        return res, layout
+    relayout = RelayoutOp(res, layout_attr(layout), layout_attr(spread))
+    relayout.attributes["tf.op"] = StringAttr(label)
+    Rewriter.insert_op(relayout, InsertPoint.after(compute))
+    res.replace_uses_with_if(relayout.result, lambda use: use.operation is not relayout)
+    return relayout.result, spread
+
+
+def _annotate(compute, node: OpNode, plan: Plan, target, timing: bool) -> None:
+    """What the plan reports print: search statistics, memory and the op's roofline."""
+    s = node.search
+    space = s.space
+    roof = roofline(space, target)
+    cold = sum(layout_bytes(plan.layout(space, x), space.bytes_of(x)) for x, r in enumerate(node.resident) if r)
+    for key, value in (("tf.plans_evaluated", s.plans_evaluated), ("tf.pareto_size", len(s.frontier_rows))):
+        compute.attributes[key] = IntegerAttr(int(value), 64)
+    for key, value in (("tf.hot_bytes", plan.hot_bytes), ("tf.cold_bytes", cold),
+                       ("tf.roofline_compute", roof.compute_cycles), ("tf.roofline_link", roof.link_cycles)):
+        compute.attributes[key] = FloatAttr(round(float(value), 1), 64)
+    if timing:
+        compute.attributes["tf.search_seconds"] = FloatAttr(round(s.seconds, 4), 64)
 
 
 def incoming_relayout_cycles(plan: Plan, space, incoming: dict, target) -> float:
     return sum(relayout_cycles(target, have, plan.layout(space, x), space.bytes_of(x)) for x, have in incoming.items())
-
-
-def choose_plan(result, incoming: dict, target) -> Plan:
-    """The fastest plan counting re-layouts of operands already on chip: the best plan
-    overall, or the best one that takes some producer's layout as it is."""
-    options = [result.best()] + [p for x, have in incoming.items() if (p := result.matching(x, have)) is not None]
-    return min(options, key=lambda p: p.predicted_cycles + incoming_relayout_cycles(p, result.space, incoming, target))
 
 
 def _relayout_if_needed(value: SSAValue, have: Layout | None, want: Layout, before: Operation, label: str) -> SSAValue:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
 from tilefabric.errors import TileFabricError
@@ -231,11 +232,12 @@ def _total_cycles(t: _Tables, picks: np.ndarray, pe: _PackedEdges) -> float:
 
 def _order_for_ties(t: _Tables) -> np.ndarray:
     """Per op, a column order (cycles, cold, hot, index) so argmin/argmax break ties the same way."""
-    return np.lexsort((np.broadcast_to(np.arange(t.cycles.shape[1]), t.cycles.shape), t.hot, t.cold, t.cycles), axis=1)
+    index = np.broadcast_to(np.arange(t.cycles.shape[1]), t.cycles.shape)
+    return np.lexsort((index, t.hot, t.cold, t.cycles), axis=1)
 
 
 def _permute(t: _Tables, order: np.ndarray) -> _Tables:
-    """Columns reordered; edge groups follow, so a pick indexes the permuted tables."""
+    """Columns reordered (edge groups are reordered by `_permuted_edges`)."""
     take = lambda a: np.take_along_axis(a, order, axis=1)  # noqa: E731
     return _Tables(take(t.cycles), take(t.cold), take(t.hot), take(t.valid), t.edges)
 
@@ -266,7 +268,6 @@ class _Walk:
         self.picks = self.start.copy()
         self.fits, self.thr = np.zeros(n, bool), np.zeros(n)
         self.ratio, self.move_to = np.zeros(n), np.zeros(n, np.int64)
-        self.floor = np.zeros(n)  # fastest cycles within the allowance: allowances only shrink
         self._refresh(np.arange(n))
 
     def _budget(self) -> np.ndarray:
@@ -283,7 +284,6 @@ class _Walk:
         better = under & ((self.cols < picks[:, None]) | ~fits[:, None])
         self.thr[rows] = np.where(better, hot, np.inf).min(axis=1)
         self.fits[rows], self.picks[rows] = fits, picks
-        self.floor[rows] = cycles[np.arange(len(rows)), under.argmax(axis=1)]
         with np.errstate(invalid="ignore", divide="ignore"):
             now = cycles[np.arange(len(rows)), picks][:, None]
             ratio = np.where(cold < allow, (cycles - now) / (allow - cold), np.inf)
@@ -293,10 +293,6 @@ class _Walk:
     def free(self) -> bool:
         """No op is held back by its hot budget: from here on shrinking only slows ops down."""
         return bool(self.fits.all() and np.isinf(self.thr).all())
-
-    def floor_cycles(self) -> float:
-        """A lower bound on the own cycles of every state still ahead."""
-        return float(self.floor.sum())
 
     def step(self) -> bool:
         """Shrink the allowance with the least Δown-cycles per byte freed; False when none is left."""
@@ -319,8 +315,8 @@ def _score(t: _Tables, picks: np.ndarray, pe: _PackedEdges, capacity: float) -> 
 
 def _greedy_picks(problem: Problem, t: _Tables) -> tuple[int, ...] | None:
     """Walk from the most-cold choices towards less cold memory, keeping the best feasible state
-    (objective incl. re-layouts). Ends when nothing is left to shrink, when the state fits and
-    no op is held back by the hot budget, or when no state ahead can beat the best one."""
+    (objective incl. re-layouts). Ends when nothing is left to shrink, or when the state fits
+    and no op is held back by the hot budget."""
     order = _order_for_ties(t)
     s = _permute(t, order)
     pe = _pack(problem, _permuted_edges(problem, t, order), order.shape[1])
@@ -332,7 +328,7 @@ def _greedy_picks(problem: Problem, t: _Tables) -> tuple[int, ...] | None:
             seen, total = walk.picks.copy(), _score(s, walk.picks, pe, problem.capacity)
             if total < best_cycles:
                 best, best_cycles = seen, total
-        if (walk.free() and total < np.inf) or walk.floor_cycles() >= best_cycles or not walk.step():
+        if (walk.free() and total < np.inf) or not walk.step():
             break
     if best_cycles == np.inf:
         return None
@@ -380,8 +376,9 @@ def _signatures(problem: Problem, t: _Tables) -> list[np.ndarray]:
     return sigs
 
 
-def _kept_choices(problem: Problem, t: _Tables) -> list[np.ndarray]:
-    """Per op, the choice indices worth modelling: not dominated, and fitting on their own."""
+def _kept_choices(problem: Problem, t: _Tables, warm: tuple[int, ...] | None) -> list[np.ndarray]:
+    """Per op, the choice indices worth modelling: not dominated and fitting on their own, plus
+    the warm-start pick so the greedy solution stays expressible."""
     min_cold = np.where(t.valid, t.cold, np.inf).min(axis=1)
     kept = []
     for i, sig in enumerate(_signatures(problem, t)):
@@ -389,6 +386,8 @@ def _kept_choices(problem: Problem, t: _Tables) -> list[np.ndarray]:
         alone = min_cold.sum() - min_cold[i] + t.hot[i, :m]
         ok = (alone <= problem.capacity + _REL_EPS * max(1.0, abs(problem.capacity)))
         ok &= ~_dominated(t.cycles[i, :m], t.cold[i, :m], t.hot[i, :m], sig)
+        if warm is not None:
+            ok[warm[i]] = True
         kept.append(np.flatnonzero(ok))
     return kept
 
@@ -415,7 +414,8 @@ class _Model:
         self.rows.append((np.asarray(cols, np.int32), np.asarray(vals, float), lo, hi))
 
 
-def _edge_rows(model: _Model, e: Edge, et: _EdgeTable, n: int, x: list[np.ndarray], kept: list[np.ndarray]) -> list:
+def _edge_rows(model: _Model, e: Edge, et: _EdgeTable, n: int, x: list[np.ndarray],
+               kept: list[np.ndarray]) -> list:
     """One edge's pair variables z[g, h] (producer key group g, consumer key group h, cost on z)
     with marginals sum_h z[g, h] = X_p(g) and sum_g z[g, h] = X_c(h)."""
     pg, cg = et.prod_group[kept[e.producer]], et.cons_group[kept[e.consumer]]
@@ -430,7 +430,8 @@ def _edge_rows(model: _Model, e: Edge, et: _EdgeTable, n: int, x: list[np.ndarra
     return [(int(z[a, b]), n, int(g), int(h)) for a, g in enumerate(gs) for b, h in enumerate(hs)]
 
 
-def _pair_rows(model: _Model, problem: Problem, t: _Tables, x: list[np.ndarray], kept: list[np.ndarray]) -> list:
+def _pair_rows(model: _Model, problem: Problem, t: _Tables, x: list[np.ndarray],
+               kept: list[np.ndarray]) -> list:
     """Re-layout costs, linearised per edge over key groups (not choices), so an edge adds
     #out_keys x #in_keys variables. The marginal (transportation) form implies the textbook
     z >= X_p(g) + X_c(h) - 1 but its LP bound is far tighter. Edges that never cost anything
@@ -442,7 +443,8 @@ def _pair_rows(model: _Model, problem: Problem, t: _Tables, x: list[np.ndarray],
     return pairs
 
 
-def _memory_rows(model: _Model, problem: Problem, t: _Tables, x: list[np.ndarray], kept: list[np.ndarray]) -> int:
+def _memory_rows(model: _Model, problem: Problem, t: _Tables, x: list[np.ndarray],
+                 kept: list[np.ndarray]) -> int:
     """T = total cold; per op i: T - cold_i + hot_i <= capacity (skipped when it cannot bind).
     Returns T's column."""
     colds = [t.cold[i, k] for i, k in enumerate(kept)]
@@ -466,9 +468,9 @@ class _Vars:
     total: int
 
 
-def _build(problem: Problem, t: _Tables) -> tuple[_Model, _Vars]:
+def _build(problem: Problem, t: _Tables, warm: tuple[int, ...] | None) -> tuple[_Model, _Vars]:
     model = _Model()
-    kept = _kept_choices(problem, t)
+    kept = _kept_choices(problem, t, warm)
     x = [model.add_cols(t.cycles[i, k], 0.0, 1.0, True) for i, k in enumerate(kept)]
     for xi in x:
         model.add_row(xi, np.ones(len(xi)), 1.0, 1.0)
@@ -477,9 +479,7 @@ def _build(problem: Problem, t: _Tables) -> tuple[_Model, _Vars]:
     return model, _Vars(kept, x, pairs, total)
 
 
-def _to_highs(model: _Model, time_limit: float):
-    import highspy
-
+def _to_highs(model: _Model, time_limit: float) -> highspy.Highs:
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(model.cost), len(model.rows)
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = (np.asarray(a, float) for a in (model.cost, model.lower, model.upper))
@@ -502,7 +502,7 @@ def _to_highs(model: _Model, time_limit: float):
 
 def _warm_start(h, problem: Problem, t: _Tables, v: _Vars, picks: tuple[int, ...] | None) -> None:
     """Hand HiGHS the greedy assignment as a complete first incumbent (x, z and T)."""
-    if picks is None or any(c not in k for k, c in zip(v.kept, picks)):
+    if picks is None:
         return
     values = np.zeros(len(h.getLp().col_cost_))
     for xi, k, c in zip(v.x, v.kept, picks):
@@ -530,18 +530,18 @@ def _greedy_or_error(problem: Problem) -> Solution | DoesNotFit:
 
 
 def milp(problem: Problem, time_limit: float = 10.0) -> Solution:
-    """Exact multiple-choice knapsack with pairwise re-layout costs, solved by HiGHS."""
-    import highspy
-
+    """Exact multiple-choice knapsack with pairwise re-layout costs, solved by HiGHS, warm-started
+    from the greedy. `time_limit` covers the whole call, greedy included."""
     start = time.perf_counter()
     t = _tables(problem)
     if not problem.ops:
         return Solution((), 0.0, 0.0, "milp", True, time.perf_counter() - start)
     _check_each_op_can_fit(problem, t)
     base = _greedy_or_error(problem)
-    model, v = _build(problem, t)
+    warm = base.picks if isinstance(base, Solution) else None
+    model, v = _build(problem, t, warm)
     h = _to_highs(model, max(0.0, time_limit - (time.perf_counter() - start)))
-    _warm_start(h, problem, t, v, base.picks if isinstance(base, Solution) else None)
+    _warm_start(h, problem, t, v, warm)
     h.run()
     status = h.getModelStatus()
     picks = _read_picks(h, v)
@@ -551,7 +551,8 @@ def milp(problem: Problem, time_limit: float = 10.0) -> Solution:
     return _pick_better(problem, base, picks, status == highspy.HighsModelStatus.kOptimal, seconds)
 
 
-def _pick_better(problem: Problem, base: Solution | DoesNotFit, picks, optimal: bool, seconds: float) -> Solution:
+def _pick_better(problem: Problem, base: Solution | DoesNotFit, picks: tuple[int, ...] | None,
+                 optimal: bool, seconds: float) -> Solution:
     """The MILP incumbent unless the greedy one is strictly better or the MILP has none."""
     if picks is not None:
         cycles, peak = evaluate(problem, picks)

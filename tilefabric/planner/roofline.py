@@ -1,0 +1,54 @@
+"""Roofline of one operator on the whole chip: the time no plan can beat.
+
+compute bound: the op's work at the peak rate of every core (matrix unit FLOPs for a
+contraction, the vector unit's large-n element rate otherwise);
+link bound: the bytes each core must receive whatever the plan, at the link rate. For a
+contraction this is the memory-independent communication lower bound of parallel matrix
+multiplication (Ballard et al., 2014): 3·(b·m·n·k / P)^(2/3) − (b·m·k + b·k·n + b·m·n) / P
+words per core; elementwise ops and reductions can run on data laid out in place, so 0.
+The roofline is the larger of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from tilefabric.planner.op_space import OpSpace
+from tilefabric.target import Target
+
+
+@dataclass(frozen=True)
+class Roofline:
+    compute_cycles: float
+    link_cycles: float
+
+    @property
+    def cycles(self) -> float:
+        return max(self.compute_cycles, self.link_cycles)
+
+    @property
+    def bound(self) -> str:
+        return "compute" if self.compute_cycles >= self.link_cycles else "link"
+
+
+def _prod(space: OpSpace, dims) -> int:
+    return prod(space.sizes[d] for d in dims)
+
+
+def link_words(space: OpSpace, cores: int) -> float:
+    if space.kind != "contraction":
+        return 0.0
+    b, m, n, k = (_prod(space, dims) for dims in (space.batch, space.m, space.n, space.k))
+    words = 3 * (b * m * n * k / cores) ** (2 / 3) - b * (m * k + k * n + m * n) / cores
+    return max(0.0, words)
+
+
+def roofline(space: OpSpace, target: Target) -> Roofline:
+    if space.kind == "contraction":
+        dtype = "f16" if space.elem_bytes == 2 else "f32"
+        compute = target.roofline_cycles(space.flops(), dtype)
+    else:
+        compute = prod(space.sizes) * target.vector.large_cycles_per_elem / target.cores
+    link = link_words(space, target.cores) * space.elem_bytes / target.link_bytes_per_cycle
+    return Roofline(float(compute), float(link))

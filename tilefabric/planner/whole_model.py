@@ -1,0 +1,144 @@
+"""Whole-model plan choice: each operator's Pareto frontier (plus the plans that take a
+producer's layout as it is) becomes a list of choices; re-layouts between producer and
+consumer layouts are edge costs; the reconciliation (greedy or MILP) picks one per op under
+the shared scratchpad. The `vgm` strategy is the baseline T10 compares with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tilefabric.planner.plan import Layout, Plan
+from tilefabric.planner.reconcile import Choice, DoesNotFit, Edge, Problem, Solution, reconcile
+from tilefabric.planner.search import OpSearch, relayout_cycles
+from tilefabric.errors import TileFabricError
+from tilefabric.target import Target
+
+FRONTIER_CHOICES = 12  # frontier points offered per op (fastest always kept)
+
+
+@dataclass(frozen=True)
+class OpNode:
+    """One operator: its evaluated plan space and where each input comes from."""
+
+    name: str
+    search: OpSearch
+    producers: tuple[int | None, ...]  # per input: index of the op producing it, if any
+    resident: tuple[bool, ...]  # per input: a function argument, held on chip between ops
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    plans: tuple[Plan, ...]
+    solution: Solution | None
+    choices_per_op: tuple[int, ...]
+
+
+def layout_bytes(layout: Layout, elem_bytes: int) -> float:
+    n = 1
+    for b, p in zip(layout.blocks, layout.parts):
+        n *= b // p
+    return float(n * elem_bytes)
+
+
+def _thin(plans: list[Plan], keep: int) -> list[Plan]:
+    if len(plans) <= keep:
+        return plans
+    idx = np.unique(np.linspace(0, len(plans) - 1, keep).round().astype(int))
+    return [plans[i] for i in idx]
+
+
+def _options(nodes: list[OpNode], i: int, consumers: list[tuple[int, int]]) -> list[Plan]:
+    """The op's frontier, plus its fastest plans that take a producer's output layout as it
+    is or produce the layout a consumer's frontier plan wants (no re-layout either way)."""
+    node = nodes[i]
+    space = node.search.space
+    plans = _thin(node.search.frontier, FRONTIER_CHOICES)
+    seen = {(p.spatial, p.temporal) for p in plans}
+    wanted: list[tuple[int, Layout]] = []
+    for x, p in enumerate(node.producers):
+        if p is not None:
+            prod = nodes[p].search
+            wanted += [(x, q.layout(prod.space, prod.space.n_inputs)) for q in _thin(prod.frontier, FRONTIER_CHOICES)]
+    for j, x in consumers:
+        cons = nodes[j].search
+        wanted += [(space.n_inputs, q.layout(cons.space, x)) for q in _thin(cons.frontier, FRONTIER_CHOICES)]
+    for x, layout in dict.fromkeys(wanted):
+        match = node.search.matching(x, layout)
+        if match is not None and (match.spatial, match.temporal) not in seen:
+            seen.add((match.spatial, match.temporal))
+            plans.append(match)
+    return plans
+
+
+def _choice(node: OpNode, plan: Plan) -> Choice:
+    space = node.search.space
+    cold = sum(layout_bytes(plan.layout(space, x), space.bytes_of(x)) for x, r in enumerate(node.resident) if r)
+    return Choice(
+        cycles=plan.predicted_cycles,
+        cold_bytes=cold,
+        hot_bytes=plan.hot_bytes,
+        out_key=plan.layout(space, space.n_inputs),
+        in_keys=tuple(plan.layout(space, x) for x in range(space.n_inputs)),
+    )
+
+
+def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "greedy", time_limit: float = 10.0) -> ModelChoice:
+    consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
+    for j, node in enumerate(nodes):
+        for x, p in enumerate(node.producers):
+            if p is not None:
+                consumers[p].append((j, x))
+    options = [_options(nodes, i, consumers[i]) for i in range(len(nodes))]
+    edges = []
+    for i, node in enumerate(nodes):
+        for x, p in enumerate(node.producers):
+            if p is not None:
+                eb = node.search.space.bytes_of(x)
+                edges.append(Edge(p, i, x, lambda have, want, eb=eb: relayout_cycles(target, have, want, eb)))
+    problem = Problem(
+        ops=tuple(tuple(_choice(n, p) for p in opts) for n, opts in zip(nodes, options)),
+        edges=tuple(edges),
+        capacity=capacity,
+        names=tuple(n.name for n in nodes),
+    )
+    try:
+        solution = reconcile(problem, method, time_limit)
+    except DoesNotFit as exc:
+        raise TileFabricError(str(exc)) from None
+    plans = tuple(options[i][c] for i, c in enumerate(solution.picks))
+    return ModelChoice(plans, solution, tuple(len(o) for o in options))
+
+
+def vgm_plan(search: OpSearch, target: Target) -> Plan:
+    """Virtual global memory: every tensor lives spread over all cores, so each tile fetches
+    all of its inputs and writes its output back; the tile (spatial plan, no rings) minimising
+    compute + fetch + write-back under the same cost model wins."""
+    space, costs, cand = search.space, search.costs, search.cand
+    ok = np.all(cand.ring_parts == 1, axis=1)
+    moved = np.zeros(len(cand))
+    for x, dims in enumerate(space.operand_dims):
+        cols = [d for d in dims if d >= 0]
+        block = np.prod(costs.blocks[:, cols], axis=1) if cols else np.ones(len(cand))
+        moved += target.exchange_cycles(block * space.bytes_of(x))
+    total = np.where(ok, costs.total + moved, np.inf)
+    return search.plan(int(np.argmin(total)))
+
+
+def spread_layout(shape: tuple[int, ...], cores: int) -> Layout:
+    """A tensor spread evenly over the chip: leading axes split until the cores run out."""
+    grid, axes, blocks = [], [], []
+    left = cores
+    for n in shape:
+        f = min(n, left) if left > 1 else 1
+        if f > 1:
+            axes.append(len(grid))
+            grid.append(f)
+            blocks.append(-(-n // f))
+            left //= f
+        else:
+            axes.append(-1)
+            blocks.append(n)
+    return Layout(tuple(grid) or (1,), tuple(axes), tuple(blocks), tuple(1 for _ in shape))
