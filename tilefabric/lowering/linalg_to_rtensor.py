@@ -124,16 +124,18 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
     strategy = options.strategy
     generics = _collect(fn)
     nodes = _nodes(generics, target, budget)
+    spread_cold = [strategy == "vgm"] * len(nodes)
     if strategy == "vgm":
         plans = [vgm_plan(n.search, target) for n in nodes]
     else:
-        plans = list(choose(nodes, target, budget, options.reconcile, options.time_limit).plans)
+        chosen = choose(nodes, target, budget, options.reconcile, options.time_limit)
+        plans, spread_cold = list(chosen.plans), list(chosen.spread_cold)
     out_layout: dict[SSAValue, Layout] = {}
     for g in generics:
         op, space, label = g.op, g.space, g.label
         plan = plans[g.node] if g.node is not None else search(space, target, budget).best()
         operands = list(op.inputs) + list(op.outputs)
-        if strategy == "vgm":
+        if g.node is not None and spread_cold[g.node]:
             for v in op.inputs:
                 if isinstance(v, BlockArgument):
                     out_layout[v] = spread_layout(tuple(v.type.get_shape()), target.cores)

@@ -34,6 +34,9 @@ class OpSpace:
         used = self.dims_of(x)
         return [d for d in range(self.n_dims) if d not in used]
 
+    def shape_of(self, x: int) -> tuple[int, ...]:
+        return tuple(self.sizes[d] if d >= 0 else 1 for d in self.operand_dims[x])
+
     def bytes_of(self, x: int) -> int:
         return self.operand_bytes[x] if self.operand_bytes else self.elem_bytes
 

@@ -34,6 +34,7 @@ class ModelChoice:
     plans: tuple[Plan, ...]
     solution: Solution | None
     choices_per_op: tuple[int, ...]
+    spread_cold: tuple[bool, ...] = ()  # per op: resident inputs held spread, moved in before the op
 
 
 def layout_bytes(layout: Layout, elem_bytes: int) -> float:
@@ -73,11 +74,24 @@ def _options(nodes: list[OpNode], i: int, consumers: list[tuple[int, int]]) -> l
     return plans
 
 
-def _choice(node: OpNode, plan: Plan) -> Choice:
+def _choice(node: OpNode, plan: Plan, target: Target, spread_cold: bool) -> Choice:
+    """A plan with its resident inputs held between ops either in the plan's own layout, or
+    (spread_cold) spread over all cores in one copy and brought into the plan's layout just
+    before the op: less cold memory for a re-layout's time (T10's cold vs hot layouts)."""
     space = node.search.space
-    cold = sum(layout_bytes(plan.layout(space, x), space.bytes_of(x)) for x, r in enumerate(node.resident) if r)
+    cold, move = 0.0, 0.0
+    for x, resident in enumerate(node.resident):
+        if not resident:
+            continue
+        hot = plan.layout(space, x)
+        if spread_cold:
+            spread = spread_layout(space.shape_of(x), target.cores)
+            cold += layout_bytes(spread, space.bytes_of(x))
+            move += relayout_cycles(target, spread, hot, space.bytes_of(x))
+        else:
+            cold += layout_bytes(hot, space.bytes_of(x))
     return Choice(
-        cycles=plan.predicted_cycles,
+        cycles=plan.predicted_cycles + move,
         cold_bytes=cold,
         hot_bytes=plan.hot_bytes,
         out_key=plan.layout(space, space.n_inputs),
@@ -98,8 +112,10 @@ def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "
             if p is not None:
                 eb = node.search.space.bytes_of(x)
                 edges.append(Edge(p, i, x, lambda have, want, eb=eb: relayout_cycles(target, have, want, eb)))
+    variants = [[(p, False) for p in opts] + ([(p, True) for p in opts] if any(n.resident) else [])
+                for n, opts in zip(nodes, options)]
     problem = Problem(
-        ops=tuple(tuple(_choice(n, p) for p in opts) for n, opts in zip(nodes, options)),
+        ops=tuple(tuple(_choice(n, p, target, cold) for p, cold in opts) for n, opts in zip(nodes, variants)),
         edges=tuple(edges),
         capacity=capacity,
         names=tuple(n.name for n in nodes),
@@ -108,8 +124,9 @@ def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "
         solution = reconcile(problem, method, time_limit)
     except DoesNotFit as exc:
         raise TileFabricError(str(exc)) from None
-    plans = tuple(options[i][c] for i, c in enumerate(solution.picks))
-    return ModelChoice(plans, solution, tuple(len(o) for o in options))
+    picked = [variants[i][c] for i, c in enumerate(solution.picks)]
+    return ModelChoice(tuple(p for p, _ in picked), solution, tuple(len(o) for o in variants),
+                       tuple(cold for _, cold in picked))
 
 
 def vgm_plan(search: OpSearch, target: Target) -> Plan:
