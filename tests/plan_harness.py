@@ -66,3 +66,25 @@ def run_with_plan(text: str, plan: Plan, args: dict[str, np.ndarray], target_obj
     stats = [s for s in res.ops if s.name == label] if label else []
     cycles = stats[0].cycles if stats else res.latency_cycles
     return PlannedRun(res.outputs, cycles, plan.predicted_cycles, plan)
+
+
+def plan_runner(text: str, target_obj, target: str = "ipu-mk2"):
+    """Plan `text` once; return `run(plan, args) -> PlannedRun`, which does what run_with_plan
+    does on a fresh clone of the planned module (parsing and planning dominate small runs)."""
+    ctx, planned = planned_module(text, target)
+
+    def run(plan: Plan, args: dict[str, np.ndarray]) -> PlannedRun:
+        module = planned.clone()
+        op = main_compute(module)
+        op.properties["plan"] = PlanAttr.make(plan.spatial, plan.temporal, plan.rotation)
+        op.properties["predicted_cycles"] = IntAttr(round(plan.predicted_cycles))
+        module.verify()
+        PassPipeline.parse_spec(_passes(), "rtensor-to-dataflow").apply(ctx, module)
+        module.verify()
+        res = simulate(module, target_obj, args)
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else None
+        stats = [s for s in res.ops if s.name == label] if label else []
+        cycles = stats[0].cycles if stats else res.latency_cycles
+        return PlannedRun(res.outputs, cycles, plan.predicted_cycles, plan)
+
+    return run

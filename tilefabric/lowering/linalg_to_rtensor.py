@@ -107,7 +107,10 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     for g in generics:
         if constant_fill_value(g.op) is not None:
             continue
-        reused = tuple(v.uses.get_length() > 1 for v in g.op.inputs)
+        # A ring left displaced is moved home only for an on-chip value another op reads later
+        # (function arguments are scattered afresh for each consumer).
+        reused = tuple(not isinstance(v, BlockArgument) and any(u.operation is not g.op for u in v.uses)
+                       for v in g.op.inputs)
         result = search(g.space, target, budget, reused=reused)
         g.node = len(nodes)
         nodes.append(OpNode(
