@@ -13,7 +13,7 @@ from xdsl.utils.exceptions import DiagnosticException, VerifyException
 from tilefabric.errors import TileFabricError
 from tilefabric.target import Target
 
-CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes")
+CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes", "fold-copies")
 
 
 @dataclass

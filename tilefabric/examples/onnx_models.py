@@ -105,6 +105,128 @@ def softmax(m: int, n: int) -> onnx.ModelProto:
     return _model("softmax", [node], [_value("x", (m, n))], [_value("y", (m, n))])
 
 
+def mlp4(batch=256, width=1024, depth=4, seed=0) -> onnx.ModelProto:
+    """`depth` × (MatMul + Add bias + Relu), the last layer without Relu."""
+    rng = np.random.default_rng(seed)
+    inits, nodes, h = [], [], "x"
+    for i in range(1, depth + 1):
+        inits += [_weight(rng, f"W{i}", (width, width)), _weight(rng, f"b{i}", (width,), 0.1)]
+        nodes.append(helper.make_node("MatMul", [h, f"W{i}"], [f"mm{i}"], name=f"fc{i}"))
+        out = "y" if i == depth else f"z{i}"
+        last = i == depth
+        nodes.append(helper.make_node("Add", [f"mm{i}", f"b{i}"], [out if last else f"a{i}"], name=f"bias{i}"))
+        if not last:
+            nodes.append(helper.make_node("Relu", [f"a{i}"], [out], name=f"relu{i}"))
+        h = out
+    return _model("mlp4", nodes, [_value("x", (batch, width))], [_value("y", (batch, width))], inits)
+
+
+def _scalar(name: str, value: float):
+    return numpy_helper.from_array(np.array(value, dtype=np.float32), name)
+
+
+def _ints(name: str, values) -> onnx.TensorProto:
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def _layernorm(prefix: str, x: str, out: str, decomposed: bool) -> list:
+    """LayerNormalization over the last axis, or its spelling by pre-opset-17 exporters."""
+    gamma, beta = f"{prefix}_gamma", f"{prefix}_beta"
+    if not decomposed:
+        return [helper.make_node("LayerNormalization", [x, gamma, beta], [out], name=prefix,
+                                 axis=-1, epsilon=1e-12)]
+    n = lambda op, ins, o, **kw: helper.make_node(op, ins, [f"{prefix}_{o}"], name=f"{prefix}_{o}", **kw)  # noqa: E731
+    p = lambda o: f"{prefix}_{o}"  # noqa: E731
+    return [
+        n("ReduceMean", [x], "mean", axes=[-1]),
+        n("Sub", [x, p("mean")], "centered"),
+        n("Pow", [p("centered"), "two"], "square"),
+        n("ReduceMean", [p("square")], "var", axes=[-1]),
+        n("Add", [p("var"), "ln_eps"], "var_eps"),
+        n("Sqrt", [p("var_eps")], "std"),
+        n("Div", [p("centered"), p("std")], "normed"),
+        n("Mul", [p("normed"), gamma], "scaled"),
+        helper.make_node("Add", [p("scaled"), beta], [out], name=f"{prefix}_shifted"),
+    ]
+
+
+def _linear(name: str, x: str, out: str) -> list:
+    """MatMul + Add bias, as Hugging Face exports nn.Linear."""
+    return [helper.make_node("MatMul", [x, f"{name}_W"], [f"{name}_mm"], name=name),
+            helper.make_node("Add", [f"{name}_mm", f"{name}_b"], [out], name=f"{name}_bias")]
+
+
+def _attention(batch: int, seq: int, hidden: int, heads: int) -> list:
+    """Self-attention of hidden states `x` with additive mask `mask`, output `attn_out`."""
+    mk = helper.make_node
+    nodes = _linear("query", "x", "q") + _linear("key", "x", "k") + _linear("value", "x", "v")
+    nodes += [
+        mk("Reshape", ["q", "heads_shape"], ["q4"], name="query_reshape"),
+        mk("Transpose", ["q4"], ["qt"], name="query_transpose", perm=[0, 2, 1, 3]),
+        mk("Reshape", ["k", "heads_shape"], ["k4"], name="key_reshape"),
+        mk("Transpose", ["k4"], ["kt"], name="key_transpose", perm=[0, 2, 3, 1]),
+        mk("Reshape", ["v", "heads_shape"], ["v4"], name="value_reshape"),
+        mk("Transpose", ["v4"], ["vt"], name="value_transpose", perm=[0, 2, 1, 3]),
+        mk("MatMul", ["qt", "kt"], ["scores"], name="scores"),
+        mk("Div", ["scores", "sqrt_head_dim"], ["scaled"], name="scale"),
+        mk("Add", ["scaled", "mask"], ["masked"], name="mask_add"),
+        mk("Softmax", ["masked"], ["probs"], name="softmax", axis=-1),
+        mk("MatMul", ["probs", "vt"], ["context"], name="context"),
+        mk("Transpose", ["context"], ["context_t"], name="context_transpose", perm=[0, 2, 1, 3]),
+        mk("Reshape", ["context_t", "hidden_shape"], ["context_2"], name="context_reshape"),
+    ]
+    return nodes + _linear("attn_out", "context_2", "attn_proj")
+
+
+def _gelu(x: str, out: str) -> list:
+    """x * 0.5 * (1 + erf(x / sqrt(2))), the exact GELU as exported from PyTorch."""
+    mk = helper.make_node
+    return [mk("Div", [x, "sqrt_two"], ["gelu_div"], name="gelu_div"),
+            mk("Erf", ["gelu_div"], ["gelu_erf"], name="gelu_erf"),
+            mk("Add", ["gelu_erf", "one"], ["gelu_add"], name="gelu_add"),
+            mk("Mul", [x, "gelu_add"], ["gelu_mul"], name="gelu_mul"),
+            mk("Mul", ["gelu_mul", "half"], [out], name="gelu_half")]
+
+
+def _bert_weights(rng: np.random.Generator, hidden: int, ffn: int) -> list:
+    inits = []
+    for name, (k, n) in (("query", (hidden, hidden)), ("key", (hidden, hidden)), ("value", (hidden, hidden)),
+                         ("attn_out", (hidden, hidden)), ("ffn_in", (hidden, ffn)), ("ffn_out", (ffn, hidden))):
+        inits += [_weight(rng, f"{name}_W", (k, n)), _weight(rng, f"{name}_b", (n,), 0.1)]
+    for ln in ("ln1", "ln2"):
+        inits.append(numpy_helper.from_array((1.0 + 0.1 * rng.standard_normal(hidden)).astype(np.float32), f"{ln}_gamma"))
+        inits.append(_weight(rng, f"{ln}_beta", (hidden,), 0.1))
+    return inits
+
+
+def bert_layer(batch=8, seq=128, hidden=768, heads=12, ffn=3072, decomposed_layernorm=False,
+               seed=0) -> onnx.ModelProto:
+    """One BERT encoder layer as Hugging Face exports it: inputs `x` (batch, seq, hidden) and
+    the additive attention mask `mask` (batch, 1, 1, seq); output `y` (batch, seq, hidden).
+
+    `decomposed_layernorm` spells LayerNormalization as ReduceMean/Sub/Pow/.../Add, as
+    exporters targeting opsets before 17 do.
+    """
+    if hidden % heads:
+        raise ValueError(f"hidden={hidden} is not a multiple of heads={heads}")
+    head_dim = hidden // heads
+    rng = np.random.default_rng(seed)
+    inits = _bert_weights(rng, hidden, ffn) + [
+        _ints("heads_shape", (batch, seq, heads, head_dim)), _ints("hidden_shape", (batch, seq, hidden)),
+        _scalar("sqrt_head_dim", float(np.sqrt(head_dim))), _scalar("sqrt_two", float(np.sqrt(2.0))),
+        _scalar("one", 1.0), _scalar("half", 0.5)]
+    if decomposed_layernorm:
+        inits += [_scalar("two", 2.0), _scalar("ln_eps", 1e-12)]
+    nodes = _attention(batch, seq, hidden, heads)
+    nodes.append(helper.make_node("Add", ["attn_proj", "x"], ["res1"], name="residual1"))
+    nodes += _layernorm("ln1", "res1", "h1", decomposed_layernorm)
+    nodes += _linear("ffn_in", "h1", "f1") + _gelu("f1", "f1_act") + _linear("ffn_out", "f1_act", "f2")
+    nodes.append(helper.make_node("Add", ["f2", "h1"], ["res2"], name="residual2"))
+    nodes += _layernorm("ln2", "res2", "y", decomposed_layernorm)
+    return _model("bert_layer", nodes, [_value("x", (batch, seq, hidden)), _value("mask", (batch, 1, 1, seq))],
+                  [_value("y", (batch, seq, hidden))], inits)
+
+
 def save(model: onnx.ModelProto, path: str | Path) -> Path:
     """Write `model` to `path` (parents created) and return the path."""
     path = Path(path)

@@ -14,6 +14,7 @@ from tilefabric.frontend.isolate import ChildFailed, run_isolated
 from tilefabric.frontend.mlir_input import main_func, parse_module, require_static_shapes
 from tilefabric.frontend.model import ImportedModel
 from tilefabric.frontend.torch_lowering import lower, preload
+from tilefabric.frontend.weight_reshapes import propagate_reshapes
 
 
 def _input_signature(model, names: list[str]) -> tuple[list[tuple[int, ...]], list[np.dtype]]:
@@ -36,6 +37,9 @@ def import_onnx(path: str | Path) -> ImportedModel:
 
     The user's file is only read. Weights (float initializers) and large constants become
     trailing `@main` arguments, named in the `tf.arg_names` / `tf.weight_names` attributes.
+    Non-unit reshapes are moved out of the graph; a weight the graph only reads reshaped
+    (e.g. split by attention head) is stored reshaped (`weight_reshapes.py`). `linalg_text`
+    stays torch-mlir's own output.
     """
     path = Path(path)
     where = str(path)
@@ -52,6 +56,7 @@ def import_onnx(path: str | Path) -> ImportedModel:
     shapes, dtypes = _input_signature(prep.model, prep.input_names)
     weights = {name: prep.weights[name] for name in prep.weight_names}
     weights.update(extracted)
+    propagate_reshapes(module, weights, where)
     return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
                          input_shapes=shapes, input_dtypes=dtypes,
                          output_names=prep.output_names, linalg_text=text)

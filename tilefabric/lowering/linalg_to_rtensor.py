@@ -57,13 +57,14 @@ class LinalgToRTensor(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
+        from tilefabric.passes.fold_copies import FoldCopies
         from tilefabric.passes.fold_scalar_operands import FoldScalarOperands
         from tilefabric.passes.fold_unit_reshapes import FoldUnitReshapes
 
         # The cleanups are idempotent; running them here lets raw frontend output be planned.
         # The compile pipeline runs them as separate passes (so --disable works) with cleanup=false.
         if self.cleanup:
-            for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes()):
+            for cleanup in (FoldScalarOperands(), DropDeadOutputs(), FoldUnitReshapes(), FoldCopies()):
                 cleanup.apply(ctx, op)
         if self.strategy not in ("t10", "vgm"):
             raise TileFabricError(f"unknown strategy '{self.strategy}' (available: t10, vgm)")

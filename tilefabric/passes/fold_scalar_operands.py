@@ -8,6 +8,8 @@ about operand shapes. When the scalar is an `arith.constant`, we drop the
 operand and its map and materialize the constant inside the body instead,
 so a fill becomes a generic with no `ins` whose body yields a constant.
 
+Rank-0 tensor constants (`dense<2.0> : tensor<f32>`, read through `(d0, ...) -> ()`; how
+torch-mlir passes ONNX scalar initializers) are folded the same way, as a scalar constant.
 Scalars that are not constants (e.g. function arguments) are left alone.
 """
 
@@ -15,8 +17,17 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import ModuleOp, ShapedType
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    ShapedType,
+    TensorType,
+)
 from xdsl.dialects.linalg.ops import GenericOp
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -28,18 +39,39 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 
 
+def _is_rank0(value: SSAValue) -> bool:
+    return isinstance(value.type, TensorType) and not value.type.get_shape()
+
+
+def _scalar_constant(cst: arith.ConstantOp) -> arith.ConstantOp | None:
+    """The body-side constant for an outer scalar or rank-0 tensor constant (ONNX scalar
+    initializers such as `Div(x, sqrt(d))` arrive as `dense<...> : tensor<f32>`)."""
+    if not _is_rank0(cst.result):
+        return cst.clone()
+    value = cst.value
+    if not isinstance(value, DenseIntOrFPElementsAttr):
+        return None
+    elem = value.get_element_type()
+    number = value.get_values()[0]
+    attr = FloatAttr(float(number), elem) if isinstance(elem, AnyFloat) else IntegerAttr(int(number), elem)
+    return arith.ConstantOp(attr, elem)
+
+
+def _foldable(value: SSAValue) -> bool:
+    if not isinstance(value.owner, arith.ConstantOp):
+        return False
+    return not isinstance(value.type, ShapedType) or _is_rank0(value)
+
+
 class FoldConstantScalarIns(RewritePattern):
     """Drop constant scalar inputs of a generic, cloning the constant into the body."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GenericOp, rewriter: PatternRewriter, /):
         inputs = tuple(op.inputs)
-        folded = [
-            i
-            for i, value in enumerate(inputs)
-            if not isinstance(value.type, ShapedType)
-            and isinstance(value.owner, arith.ConstantOp)
-        ]
+        folded = [i for i, value in enumerate(inputs) if _foldable(value)]
+        inner_constants = {i: _scalar_constant(inputs[i].owner) for i in folded}
+        folded = [i for i in folded if inner_constants[i] is not None]
         if not folded:
             return
 
@@ -52,7 +84,7 @@ class FoldConstantScalarIns(RewritePattern):
             constants.add(cst)
             arg = block.args[i]
             if arg.uses:
-                inner = cst.clone()
+                inner = inner_constants[i]
                 # Otherwise it would inherit the block argument's name.
                 inner.result.name_hint = "cst"
                 rewriter.insert(inner, InsertPoint.at_start(block))

@@ -1,8 +1,11 @@
 """One dataflow.compute on all cores at once: read each operand's box per core, run the body
-(einsum for multiply-accumulate, the vectorised scalar body otherwise), write the outputs."""
+(one batched matmul for multiply-accumulate, the vectorised scalar body otherwise), write the outputs."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import itertools
 from math import prod
 
@@ -16,7 +19,80 @@ from tilefabric.runtime_sim.boxes import box_index
 
 REDUCE = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
 IDENTITY = {"add": 0, "mul": 1, "max": -np.inf, "min": np.inf}
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAX_GROUPS = 64  # distinct per-core offsets handled as core groups; beyond, one fancy index
+
+
+@functools.cache
+def _openblas_thread_setter():
+    """numpy's bundled OpenBLAS `set_num_threads`/`get_num_threads`, found the way
+    threadpoolctl does (the loaded library's path); None when there is none to find."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.lower() and ln.rstrip().endswith(".so")})
+    except OSError:
+        return None
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"), ("openblas", "")):
+            setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            if setter is not None and getter is not None:
+                return setter, getter
+    return None
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Per-core matmuls are small (e.g. 16x384 @ 384x280): OpenBLAS waking its threads for
+    each of ~1,400 of them is 4-5x slower than one thread, so run them single-threaded."""
+    found = _openblas_thread_setter()
+    if found is None:
+        yield
+        return
+    setter, getter = found
+    before = getter()
+    setter(1)
+    try:
+        yield
+    finally:
+        setter(before)
+
+
+class Box:
+    """How one operand's per-core box is read and written. Cores reading at the same offset
+    form a group served by plain slicing (one group: a view); a ring has few distinct parts,
+    so this avoids building [cores, *extents] index arrays on every step."""
+
+    def __init__(self, offsets: np.ndarray, extents, cores: int):
+        self.cores, self.extents = cores, tuple(extents)
+        rows, inverse = np.unique(offsets, axis=0, return_inverse=True) if offsets.shape[1] else (offsets[:1], np.zeros(cores, np.int64))
+        inverse = np.asarray(inverse).reshape(-1)
+        self.fancy = box_index(offsets, extents) if len(rows) > MAX_GROUPS else None
+        self.groups = [(np.flatnonzero(inverse == g), tuple(slice(int(o), int(o) + e) for o, e in zip(rows[g], extents)))
+                       for g in range(len(rows))] if self.fancy is None else []
+
+    def _cores(self, buf) -> np.ndarray:
+        return np.arange(self.cores).reshape([self.cores] + [1] * (buf.ndim - 1))
+
+    def read(self, buf: np.ndarray) -> np.ndarray:
+        if self.fancy is not None:
+            return buf[(self._cores(buf),) + self.fancy]
+        if len(self.groups) == 1:
+            return buf[(slice(0, self.cores),) + self.groups[0][1]]
+        out = np.empty((self.cores,) + self.extents, dtype=buf.dtype)
+        for cores, sl in self.groups:
+            out[cores] = buf[(cores,) + sl]
+        return out
+
+    def write(self, buf: np.ndarray, values: np.ndarray) -> None:
+        values = values.astype(buf.dtype, copy=False)
+        if self.fancy is not None:
+            buf[(self._cores(buf),) + self.fancy] = values
+        elif len(self.groups) == 1:
+            buf[(slice(0, self.cores),) + self.groups[0][1]] = values
+        else:
+            for cores, sl in self.groups:
+                buf[(cores,) + sl] = values[cores]
 
 
 class ComputeStep:
@@ -37,7 +113,7 @@ class ComputeStep:
         check_supported(self.block, f"op '{label}'")
         self.info = classify(self.maps, self.iterators, self.block, self.n_in)
         self.cycles = self._cycles(target)
-        self._offset_cache: dict[tuple, list[np.ndarray]] = {}
+        self._offset_cache: dict[tuple, list[Box]] = {}
 
     def _cycles(self, target) -> float:
         s = self.sizes
@@ -47,35 +123,49 @@ class ComputeStep:
             return float(target.contraction_cycles(p(self.info.batch), p(self.info.m), p(self.info.k), p(self.info.n), eb))
         return float(target.elementwise_cycles(prod(s), self.n_in))
 
-    def _boxes(self, symbols) -> list[tuple]:
+    def _boxes(self, symbols) -> list[Box]:
         key = tuple(symbols)
         if key not in self._offset_cache:
             self._offset_cache[key] = [
-                box_index(eval_on_grid(m, self.grid, key[: m.num_symbols]), ext) for m, ext in zip(self.offsets, self.extents)
+                Box(eval_on_grid(m, self.grid, key[: m.num_symbols]), ext, self.cores) for m, ext in zip(self.offsets, self.extents)
             ]
         return self._offset_cache[key]
 
     def run(self, machine, symbols) -> None:
         bufs = [machine.buffers[id(v)] for v in self.operands]
-        index = self._boxes(symbols)
-        slices = [b[(self._cores_ix(b),) + ix] for b, ix in zip(bufs, index)]
-        results = [self._einsum(slices)] if self.info.kind == "contraction" else self._general(slices)
+        boxes = self._boxes(symbols)
+        slices = [box.read(b) for b, box in zip(bufs, boxes)]
+        # Padding is NaN-filled on purpose (a read of it must poison the result), so
+        # arithmetic on it is expected: numpy must not print warnings on the CLI's stderr.
+        with np.errstate(all="ignore"):
+            results = [self._matmul(slices)] if self.info.kind == "contraction" else self._general(slices)
         for x, res in enumerate(results):
-            buf = bufs[self.n_in + x]
-            buf[(self._cores_ix(buf),) + index[self.n_in + x]] = res.astype(buf.dtype, copy=False)
+            boxes[self.n_in + x].write(bufs[self.n_in + x], res)
 
-    def _cores_ix(self, buf) -> np.ndarray:
-        return np.arange(self.cores).reshape([self.cores] + [1] * (buf.ndim - 1))
-
-    def _einsum(self, slices):
-        subs = []
-        for dims, sl in zip(self.dims, slices):
-            keep = [i for i, d in enumerate(dims) if d >= 0]
-            subs.append(("z" + "".join(LETTERS[dims[i]] for i in keep), sl.reshape(sl.shape[:1] + tuple(sl.shape[1 + i] for i in keep))))
-        (sa, a), (sb, b), (sc, c) = subs
+    def _matmul(self, slices):
+        """The contraction as one batched matmul [cores·batch, m, k] @ [cores·batch, k, n]."""
+        info, sizes = self.info, self.sizes
+        a = self._arrange(slices[info.lhs], self.dims[info.lhs], info.batch + info.m + info.k)
+        b = self._arrange(slices[info.rhs], self.dims[info.rhs], info.batch + info.k + info.n)
+        nb, nm, nk, nn = (prod(sizes[d] for d in ds) for ds in (info.batch, info.m, info.k, info.n))
         acc = np.float64 if a.dtype == np.float64 else np.float32
-        prod_ = np.einsum(f"{sa},{sb}->{sc}", a.astype(acc), b.astype(acc), optimize=True)
-        return (c.astype(acc) + prod_).reshape(slices[2].shape)
+        a = a.astype(acc, copy=False).reshape(self.cores * nb, nm, nk)
+        b = b.astype(acc, copy=False).reshape(self.cores * nb, nk, nn)
+        with single_threaded_blas():
+            product = np.matmul(a, b)
+        order = info.batch + info.m + info.n
+        product = product.reshape([self.cores] + [sizes[d] for d in order])
+        out_dims = [d for d in self.dims[2] if d >= 0]
+        product = product.transpose([0] + [1 + order.index(d) for d in out_dims])
+        c = slices[2]
+        return (c.astype(acc) + product.reshape(c.shape))
+
+    def _arrange(self, sl, dims, order):
+        """Operand box [cores, *axes] -> [cores, *loop dims in `order`] (unit axes dropped)."""
+        keep = [i for i, d in enumerate(dims) if d >= 0]
+        arr = sl.reshape(sl.shape[:1] + tuple(sl.shape[1 + i] for i in keep))
+        loop = [dims[i] for i in keep]
+        return arr.transpose([0] + [1 + loop.index(d) for d in order])
 
     def _full(self, sl, dims):
         """Operand box [cores, *axes] -> broadcastable [cores, *loop dims]."""
