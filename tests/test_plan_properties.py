@@ -194,10 +194,17 @@ def plans_to_check(result, data=None) -> list[tuple[str, object]]:
     return unique
 
 
+def halo(plan, space) -> bool:
+    """Some input's blocks overlap between neighbouring cores (a split convolution window)."""
+    layouts = (plan.layout(space, x) for x in range(space.n_inputs))
+    return any(s < b for lay in layouts for s, b in zip(lay.strides, lay.blocks))
+
+
 def features(plan, space) -> dict[str, bool]:
     return {"rotation": bool(plan.rotation), "two_rings": len(plan.rotation) == 2,
             "padding": padded(plan, space),
-            "split_reduction": any(plan.spatial[d] > 1 for d in space.reduction_dims)}
+            "split_reduction": any(plan.spatial[d] > 1 for d in space.reduction_dims),
+            "halo": halo(plan, space)}
 
 
 def check_run(run, ref: np.ndarray, scale: float, what: str) -> None:

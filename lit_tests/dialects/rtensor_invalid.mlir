@@ -354,11 +354,11 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: some loop dim indexes no operand{{$}}
+// CHECK: Operation does not verify: loop dim(s) d2 index no operand axis on their own (their size is unknown){{$}}
 
 // -----
 
-// compute: an indexing map result that is not a loop dim
+// compute: a window axis (d1 + d2) that reaches past the end of its operand
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @matmul(%a: tensor<128x512xf32>, %b: tensor<512x256xf32>, %c: tensor<128x256xf32>) {
     %r = rtensor.compute plan <spatial = [4, 1, 8], temporal = [[1, 8, 1], [1, 1, 1], [1, 1, 1]], rotation = [0]> ins(%a, %b : tensor<128x512xf32>, tensor<512x256xf32>) outs(%c : tensor<128x256xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1 + d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} {
@@ -371,7 +371,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: indexing map result '(d1 + d2)' is not a loop dim or 0 (not supported yet){{$}}
+// CHECK: Operation does not verify: operand #0: window axis 1 reaches element 766 of a size-512 axis{{$}}
 
 // -----
 
@@ -547,15 +547,27 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 
 // -----
 
-// relayout: blocks x grid do not cover a tensor axis (4 x 32 < 256)
+// relayout: source blocks x grid do not cover a tensor axis (4 x 32 < 256)
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @relayout(%t: tensor<128x256xf32>) {
-    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [32], axes = [-1, 0], blocks = [128, 4], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    %r = rtensor.relayout %t from <grid = [32], axes = [-1, 0], blocks = [128, 4], parts = [1, 1]> to <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> : tensor<128x256xf32> -> tensor<128x256xf32>
     func.return
   }
 }
 
-// CHECK: Operation does not verify: destination layout: axis 1 blocks of 4 x 32 do not cover size 256{{$}}
+// CHECK: Operation does not verify: source layout: axis 1 blocks of 4 x 32 (stride 4) do not cover size 256{{$}}
+
+// -----
+
+// layout: overlapping blocks (a halo) cannot also rotate in temporal parts
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @relayout(%t: tensor<128x256xf32>) {
+    %r = rtensor.relayout %t from <grid = [4, 8], axes = [0, 1], blocks = [32, 32], parts = [1, 1]> to <grid = [4], axes = [0, -1], blocks = [34, 256], parts = [2, 1], strides = [32, 256]> : tensor<128x256xf32> -> tensor<128x256xf32>
+    func.return
+  }
+}
+
+// CHECK: axis 0: overlapping or spaced blocks (stride 32, block 34) cannot be cut into temporal parts{{$}}
 
 // -----
 
@@ -567,7 +579,7 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   }
 }
 
-// CHECK: Operation does not verify: source layout: axis 1 blocks of 32 x 1 do not cover size 256{{$}}
+// CHECK: Operation does not verify: source layout: axis 1 blocks of 32 x 1 (stride 32) do not cover size 256{{$}}
 
 // -----
 

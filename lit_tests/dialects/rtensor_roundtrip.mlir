@@ -78,6 +78,29 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     func.return %t : tensor<128x256xf32>
   }
 
+  // A strided convolution window (rows d2 * 2 + d5) and a relayout into overlapping
+  // blocks: 5 rows per core starting 4 apart (a one-row halo).
+// CHECK-LABEL:   func.func @conv_halo(%x: tensor<1x2x9x9xf32>, %w: tensor<4x2x3x3xf32>, %o: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+// CHECK-NEXT:     %h = rtensor.relayout %x from <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 5, 9], parts = [1, 1, 1, 1]> to <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 5, 9], parts = [1, 1, 1, 1], strides = [1, 2, 4, 9]> : tensor<1x2x9x9xf32> -> tensor<1x2x9x9xf32>{{$}}
+// CHECK-NEXT:     %r = rtensor.compute plan <spatial = [1, 1, 2, 1, 1, 1, 1], temporal = {{\[\[}}1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]]> ins(%h, %w : tensor<1x2x9x9xf32>, tensor<4x2x3x3xf32>) outs(%o : tensor<1x4x4x4xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, ((d2 * 2) + d5), ((d3 * 2) + d6))>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} {{{$}}
+// CHECK-NEXT:     ^bb0(%a: f32, %b: f32, %acc: f32):{{$}}
+// CHECK-NEXT:       %p = arith.mulf %a, %b : f32{{$}}
+// CHECK-NEXT:       %s = arith.addf %acc, %p : f32{{$}}
+// CHECK-NEXT:       linalg.yield %s : f32{{$}}
+// CHECK-NEXT:     } -> tensor<1x4x4x4xf32>{{$}}
+// CHECK-NEXT:     func.return %r : tensor<1x4x4x4xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @conv_halo(%x: tensor<1x2x9x9xf32>, %w: tensor<4x2x3x3xf32>, %o: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+    %h = rtensor.relayout %x from <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 5, 9], parts = [1, 1, 1, 1]> to <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 5, 9], parts = [1, 1, 1, 1], strides = [1, 2, 4, 9]> : tensor<1x2x9x9xf32> -> tensor<1x2x9x9xf32>
+    %r = rtensor.compute plan <spatial = [1, 1, 2, 1, 1, 1, 1], temporal = [[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]]> ins(%h, %w : tensor<1x2x9x9xf32>, tensor<4x2x3x3xf32>) outs(%o : tensor<1x4x4x4xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, ((d2 * 2) + d5), ((d3 * 2) + d6))>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} {
+    ^bb0(%a: f32, %b: f32, %acc: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<1x4x4x4xf32>
+    func.return %r : tensor<1x4x4x4xf32>
+  }
+
   // Both attributes outside the ops, in their fully qualified form.
 // CHECK-LABEL:   func.func @attrs() attributes {plan = #rtensor.plan<spatial = [2, 3], temporal = []>, layout = #rtensor.layout<grid = [2, 3], axes = [1, -1, 0], blocks = [5, 8, 3], parts = [1, 4, 3]>} {
 // CHECK-NEXT:     func.return{{$}}

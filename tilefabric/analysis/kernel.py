@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xdsl.dialects import arith
 from xdsl.ir import Block, BlockArgument, SSAValue
 
-from tilefabric.analysis.iteration_space import axis_dims
+from tilefabric.analysis.iteration_space import axis_terms
 
 COMBINERS = {
     arith.AddfOp: "add", arith.AddiOp: "add", arith.MulfOp: "mul", arith.MuliOp: "mul",
@@ -92,7 +92,7 @@ def classify(maps, iterators: list[str], block: Block, n_inputs: int) -> KernelI
     reductions = [d for d, it in enumerate(iterators) if it == "reduction"]
     n_outputs = len(maps) - n_inputs
     if reductions and n_inputs == 2 and n_outputs == 1 and _is_product(block):
-        a, b, c = (set(axis_dims(m)) - {-1} for m in maps)
+        a, b, c = ({d for terms in axis_terms(m) for d, _ in terms} for m in maps)
         batch = tuple(sorted(a & b & c))
         m_dims = tuple(sorted((a & c) - b))
         n_dims = tuple(sorted((b & c) - a))

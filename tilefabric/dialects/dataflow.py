@@ -310,7 +310,7 @@ class ComputeOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        from tilefabric.analysis.iteration_space import axis_dims
+        from tilefabric.analysis.iteration_space import axis_extent, axis_terms
 
         operands = list(self.inputs) + list(self.outputs)
         maps = [m.data for m in self.indexing_maps.data]
@@ -333,11 +333,11 @@ class ComputeOp(IRDLOperation):
         steps = _repeat_counts(self)
         for x, (v, m, off) in enumerate(zip(operands, maps, offsets)):
             local = _buffer(v).local_shape
-            dims = axis_dims(m)
-            if len(dims) != len(local):
-                raise VerifyException(f"operand #{x}: indexing map rank {len(dims)} differs from buffer rank {len(local)}")
+            terms = axis_terms(m)
+            if len(terms) != len(local):
+                raise VerifyException(f"operand #{x}: indexing map rank {len(terms)} differs from buffer rank {len(local)}")
             _check_offsets(off, grid, len(local), f"operand #{x}", "offsets map", per="buffer axis", enclosing_repeats=depth)
-            extent = np.array([sizes[d] if d >= 0 else 1 for d in dims], dtype=np.int64)
+            extent = np.array([axis_extent(t, sizes) for t in terms], dtype=np.int64)
             for sym in _symbol_points(steps[: off.num_symbols]):
                 at = eval_on_grid(off, grid, sym)
                 bad = ((at < 0) | (at + extent > np.array(local))).any(axis=1)

@@ -165,17 +165,21 @@ class PlanAttr(ParametrizedAttribute):
 @irdl_attr_definition
 class LayoutAttr(ParametrizedAttribute):
     """How one tensor lies on a core grid: axis i is split over grid dim axes[i] (-1: not split)
-    in blocks of blocks[i] elements, each block cut into parts[i] temporal parts."""
+    in blocks of blocks[i] elements, each block cut into parts[i] temporal parts. Optional
+    strides[i]: consecutive blocks start that far apart (below the block: overlapping blocks,
+    a convolution window's halo); omitted when every stride equals its block."""
 
     name = "rtensor.layout"
     grid: ArrayAttr[IntAttr]
     axes: ArrayAttr[IntAttr]
     blocks: ArrayAttr[IntAttr]
     parts: ArrayAttr[IntAttr]
+    strides: ArrayAttr[IntAttr]
 
     @staticmethod
-    def make(grid, axes, blocks, parts) -> "LayoutAttr":
-        return LayoutAttr(int_array(grid), int_array(axes), int_array(blocks), int_array(parts))
+    def make(grid, axes, blocks, parts, strides=()) -> "LayoutAttr":
+        strides = () if tuple(strides) == tuple(blocks) else strides
+        return LayoutAttr(int_array(grid), int_array(axes), int_array(blocks), int_array(parts), int_array(strides))
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
@@ -187,11 +191,23 @@ class LayoutAttr(ParametrizedAttribute):
                 parser.parse_keyword(key)
                 parser.parse_punctuation("=")
                 values.append(int_array(parse_int_list(parser)))
+            strides: list[int] = []
+            if parser.parse_optional_punctuation(","):
+                parser.parse_keyword("strides")
+                parser.parse_punctuation("=")
+                strides = parse_int_list(parser)
+            values.append(int_array(strides))
         return values
 
     def print_parameters(self, printer: Printer) -> None:
         g, a, b, p = (ints(x) for x in (self.grid, self.axes, self.blocks, self.parts))
-        printer.print_string(f"<grid = {fmt(g)}, axes = {fmt(a)}, blocks = {fmt(b)}, parts = {fmt(p)}>")
+        text = f"<grid = {fmt(g)}, axes = {fmt(a)}, blocks = {fmt(b)}, parts = {fmt(p)}"
+        if self.strides.data:
+            text += f", strides = {fmt(ints(self.strides))}"
+        printer.print_string(text + ">")
+
+    def stride_values(self) -> tuple[int, ...]:
+        return ints(self.strides) or ints(self.blocks)
 
     def verify(self) -> None:
         grid, axes = ints(self.grid), ints(self.axes)
@@ -207,6 +223,15 @@ class LayoutAttr(ParametrizedAttribute):
         for b, p in zip(blocks, parts):
             if b < 1 or p < 1 or b % p:
                 raise VerifyException(f"block {b} must be a positive multiple of its parts {p}")
+        strides = ints(self.strides)
+        if strides:
+            if len(strides) != len(blocks):
+                raise VerifyException("strides need one entry per tensor axis")
+            for i, (st, b, p) in enumerate(zip(strides, blocks, parts)):
+                if st < 1:
+                    raise VerifyException(f"stride {st} of axis {i} must be >= 1")
+                if st != b and p > 1:
+                    raise VerifyException(f"axis {i}: overlapping or spaced blocks (stride {st}, block {b}) cannot be cut into temporal parts")
 
     def local_shape(self) -> tuple[int, ...]:
         return tuple(b // p for b, p in zip(ints(self.blocks), ints(self.parts)))
@@ -328,12 +353,15 @@ class RelayoutOp(IRDLOperation):
             grid = ints(layout.grid)
             if len(axes) != len(shape):
                 raise VerifyException(f"{which} layout has {len(axes)} axes for a rank-{len(shape)} tensor")
-            for i, (a, b) in enumerate(zip(axes, blocks)):
-                split = grid[a] if a >= 0 else 1
-                if b * split < shape[i]:
-                    raise VerifyException(f"{which} layout: axis {i} blocks of {b} x {split} do not cover size {shape[i]}")
             if target is not None and prod(grid) > target.cores:
                 raise VerifyException(f"{which} layout uses {prod(grid)} cores but target '{target.name}' has {target.cores}")
+            if which == "destination":
+                continue  # a consumer may hold only what it reads (a strided window skips the tail)
+            strides = layout.stride_values()
+            for i, (a, b) in enumerate(zip(axes, blocks)):
+                split = grid[a] if a >= 0 else 1
+                if (split - 1) * strides[i] + b < shape[i]:
+                    raise VerifyException(f"{which} layout: axis {i} blocks of {b} x {split} (stride {strides[i]}) do not cover size {shape[i]}")
 
 
 RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp], [PlanAttr, LayoutAttr])

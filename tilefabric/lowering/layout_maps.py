@@ -72,7 +72,7 @@ def offsets_map(layout: Layout, displaced: int = 0) -> AffineMap:
     parts = part_exprs(layout, c, _const(displaced) if displaced else None)
     results = []
     for i, g in enumerate(layout.axes):
-        block_start = c[g] * layout.blocks[i] if g >= 0 else _const(0)
+        block_start = c[g] * layout.stride(i) if g >= 0 else _const(0)
         results.append(block_start + parts[i] * (layout.blocks[i] // layout.parts[i]))
     return AffineMap(len(layout.grid), 0, tuple(results))
 

@@ -27,13 +27,13 @@ PASSIVE_OPS = (arith.ConstantOp, tensor.EmptyOp, func.ReturnOp)
 
 
 def layout_attr(layout: Layout) -> LayoutAttr:
-    return LayoutAttr.make(layout.grid, layout.axes, layout.blocks, layout.parts)
+    return LayoutAttr.make(layout.grid, layout.axes, layout.blocks, layout.parts, layout.strides)
 
 
 def layout_of(attr: LayoutAttr) -> Layout:
     from tilefabric.dialects.int_lists import ints
 
-    return Layout(ints(attr.grid), ints(attr.axes), ints(attr.blocks), ints(attr.parts))
+    return Layout(ints(attr.grid), ints(attr.axes), ints(attr.blocks), ints(attr.parts), ints(attr.strides))
 
 
 def op_label(op: Operation, index: int, kind: str = "op") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tilefabric.analysis.iteration_space import axis_dims, loop_sizes, maps_of
+from tilefabric.analysis.iteration_space import axis_terms, is_window, loop_sizes, maps_of, operand_shape
 from tilefabric.analysis.kernel import classify
 from tilefabric.errors import TileFabricError
 from tilefabric.target import ELEMENT_BYTES
@@ -25,7 +25,7 @@ def compute_bytes(op) -> int:
 def op_space(op, name: str):
     from xdsl.utils.exceptions import VerifyException
 
-    from tilefabric.planner.op_space import OpSpace
+    from tilefabric.planner.op_space import WINDOW, OpSpace
 
     for v in op.inputs:
         if not hasattr(v.type, "get_shape"):
@@ -38,9 +38,14 @@ def op_space(op, name: str):
         iterators = [it.data if hasattr(it, "data") else str(it) for it in op.iterator_types.data]
         iterators = [str(i).split(".")[-1].lower() for i in iterators]
         sizes = loop_sizes(op)
-        dims = tuple(tuple(axis_dims(m)) for m in maps)
+        terms = tuple(tuple(axis_terms(m)) for m in maps)
     except VerifyException as exc:
         raise TileFabricError(f"operator '{name}': {exc}") from None
+    for x, axes in enumerate(terms):
+        used = [d for axis in axes for d, _ in axis]
+        if len(used) != len(set(used)):
+            raise TileFabricError(f"operator '{name}': operand #{x} uses one loop dim in two places of its index (not supported)")
+    dims = tuple(tuple(WINDOW if is_window(a) else (a[0][0] if a else -1) for a in axes) for axes in terms)
     info = classify(maps, iterators, op.body.block, len(op.inputs))
     return OpSpace(
         name=name,
@@ -56,4 +61,6 @@ def op_space(op, name: str):
         m=info.m,
         n=info.n,
         k=info.k,
+        operand_terms=terms if WINDOW in {d for row in dims for d in row} else (),
+        operand_shapes=tuple(operand_shape(v) for v in list(op.inputs) + list(op.outputs)),
     ), iterators

@@ -161,14 +161,18 @@ class _Lowering:
                 if d >= 0 and layouts[x].parts[axis] > 1:
                     unit_of_dim[d] = parts[axis]
         offsets = []
-        for x, dims in enumerate(space.operand_dims):
+        for x in range(len(space.operand_dims)):
             res = []
-            for axis, d in enumerate(dims):
-                rotating_here = layouts[x].parts[axis] > 1
-                if d < 0 or rotating_here or d not in unit_of_dim:
-                    res.append(AffineExpr.constant(0))
-                else:
-                    res.append(unit_of_dim[d] * steps[d])
+            for axis, terms in enumerate(space.terms(x)):
+                # The step's sub-box of a held (non-rotating) axis starts at Σ c · unit · step
+                # over its stepped dims; a rotating axis always computes on the part it holds.
+                expr = None
+                if layouts[x].parts[axis] == 1:
+                    for d, coeff in terms:
+                        if d in unit_of_dim:
+                            term = unit_of_dim[d] * (steps[d] * coeff)
+                            expr = term if expr is None else expr + term
+                res.append(AffineExpr.constant(0) if expr is None else expr)
             offsets.append(AffineMap(len(grid), depth, tuple(res)))
         n_in = len(op.inputs)
         tag = {"tf.op": StringAttr(label)}

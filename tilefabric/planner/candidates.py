@@ -5,6 +5,8 @@ Rules (docs/planner.md): ∏F ≤ cores; a reduction dim is split only when its 
 combine; a ring of t parts needs t | replicas (the product of F over the operand's missing
 dims) and at least t elements of the dim per core; two operands never rotate along the same
 dim. Factors that give the same per-core block as a smaller factor are dominated and dropped.
+A window axis (conv rows `oh·s + kh·dil`) is split along at most one of its dims, and rings
+run only along an operand's plain axes (a rotating part with a halo is not expressible).
 No Python object is built per candidate.
 """
 
@@ -62,6 +64,8 @@ def spatial_factors(space: OpSpace, cores: int) -> np.ndarray:
         cand = np.asarray(_dim_factors(space, d, cores), dtype=np.int64)
         grid = np.concatenate([np.repeat(grid, len(cand), axis=0), np.tile(cand, len(grid))[:, None]], axis=1)
         grid = grid[np.prod(grid, axis=1) <= cores]
+    for dims in space.windows():  # a window's blocks overlap along at most one split dim
+        grid = grid[(grid[:, list(dims)] > 1).sum(axis=1) <= 1]
     return grid
 
 
@@ -74,7 +78,7 @@ def _ring_options(space: OpSpace, F: np.ndarray, x: int):
     """[(dim, parts, valid-row mask)] for input x; (-1, 1, all) = no ring."""
     options = [(-1, 1, np.ones(len(F), dtype=bool))]
     reps = replicas(space, F, x)
-    for d in sorted(space.dims_of(x)):
+    for d in sorted(space.plain_dims(x) - space.window_dims(x)):
         if not space.can_pad(d) and space.kind != "contraction":
             continue  # a padded reduction part would not vanish in the body
         per_core = -(-space.sizes[d] // F[:, d])

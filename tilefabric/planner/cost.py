@@ -40,6 +40,16 @@ def _prod_cols(a: np.ndarray, cols) -> np.ndarray:
     return np.prod(a[:, cols], axis=1) if cols else np.ones(len(a), dtype=np.int64)
 
 
+def operand_elements(space: OpSpace, B: np.ndarray, x: int) -> np.ndarray:
+    """Elements of operand x's per-core block when loop dim d spans B[:, d] (a window axis
+    spans Σ c·(B_d − 1) + 1: the block with its halo)."""
+    out = np.ones(len(B), dtype=np.int64)
+    for axis in space.terms(x):
+        if axis:
+            out = out * (sum(c * (B[:, d] - 1) for d, c in axis) + 1)
+    return out
+
+
 def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
     """Cycles of one sub-operator whose loop extents are the rows of U."""
     if space.kind == "contraction":
@@ -67,8 +77,8 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
     n_in = space.n_inputs
     part_bytes = np.zeros((len(c), n_in))
     hot = np.zeros(len(c))
-    for x, dims in enumerate(space.operand_dims):
-        block = _prod_cols(B, dims).astype(np.float64) * space.bytes_of(x)
+    for x in range(len(space.operand_dims)):
+        block = operand_elements(space, B, x).astype(np.float64) * space.bytes_of(x)
         if x < n_in:
             t = c.ring_parts[:, x]
             part_bytes[:, x] = block / t

@@ -1,17 +1,25 @@
-"""What the planner knows about one operator: loop sizes, which loop dim indexes each operand
-axis, the kind of kernel and element size. Plain data, no IR."""
+"""What the planner knows about one operator: loop sizes, which loop dims index each operand
+axis, the kind of kernel and element size. Plain data, no IR.
+
+An operand axis is either a plain loop dim (`operand_dims` holds it), a constant unit axis
+(-1), or a *window* (-2): a sum of loop dims with coefficients, as a convolution's input
+rows `oh * stride + kh * dilation`. `operand_terms` then holds ((dim, coefficient), ...)
+per axis; it may be left empty when every axis is plain.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
 
+WINDOW = -2
+
 
 @dataclass(frozen=True)
 class OpSpace:
     name: str
     sizes: tuple[int, ...]
-    operand_dims: tuple[tuple[int, ...], ...]  # ins then outs; -1 = constant (unit) axis
+    operand_dims: tuple[tuple[int, ...], ...]  # ins then outs; -1 = constant (unit) axis, -2 = window
     n_inputs: int
     reduction_dims: tuple[int, ...]
     kind: str  # contraction | elementwise | reduction
@@ -22,12 +30,32 @@ class OpSpace:
     m: tuple[int, ...] = ()
     n: tuple[int, ...] = ()
     k: tuple[int, ...] = ()
+    operand_terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...] = ()
+    operand_shapes: tuple[tuple[int, ...], ...] = ()  # the tensors' real shapes, if known
 
     @property
     def n_dims(self) -> int:
         return len(self.sizes)
 
+    def terms(self, x: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Per axis of operand x: ((dim, coefficient), ...); () for a constant axis."""
+        if self.operand_terms:
+            return self.operand_terms[x]
+        return tuple(((d, 1),) if d >= 0 else () for d in self.operand_dims[x])
+
+    def window_dims(self, x: int) -> set[int]:
+        """Loop dims that index operand x only through a window axis."""
+        return {d for d0, axis in zip(self.operand_dims[x], self.terms(x)) if d0 == WINDOW for d, _ in axis}
+
+    def windows(self) -> list[tuple[int, ...]]:
+        """The dims of every window axis of every operand."""
+        return [tuple(d for d, _ in t) for x in range(len(self.operand_dims))
+                for d0, t in zip(self.operand_dims[x], self.terms(x)) if d0 == WINDOW]
+
     def dims_of(self, x: int) -> set[int]:
+        return {d for axis in self.terms(x) for d, _ in axis}
+
+    def plain_dims(self, x: int) -> set[int]:
         return {d for d in self.operand_dims[x] if d >= 0}
 
     def missing_dims(self, x: int) -> list[int]:
@@ -35,7 +63,9 @@ class OpSpace:
         return [d for d in range(self.n_dims) if d not in used]
 
     def shape_of(self, x: int) -> tuple[int, ...]:
-        return tuple(self.sizes[d] if d >= 0 else 1 for d in self.operand_dims[x])
+        if self.operand_shapes:
+            return self.operand_shapes[x]
+        return tuple(sum(c * (self.sizes[d] - 1) for d, c in axis) + 1 for axis in self.terms(x))
 
     def bytes_of(self, x: int) -> int:
         return self.operand_bytes[x] if self.operand_bytes else self.elem_bytes

@@ -10,12 +10,22 @@ from tilefabric.planner.op_space import OpSpace
 
 @dataclass(frozen=True)
 class Layout:
-    """Tensor axis i split over grid dim axes[i] (-1: whole) in blocks[i], cut in parts[i]."""
+    """Tensor axis i split over grid dim axes[i] (-1: whole) in blocks[i], cut in parts[i].
+    Consecutive cores' blocks start strides[i] apart; a stride below the block means the
+    blocks overlap (a convolution's halo). Empty strides (the usual case) = the blocks."""
 
     grid: tuple[int, ...]
     axes: tuple[int, ...]
     blocks: tuple[int, ...]
     parts: tuple[int, ...]
+    strides: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if tuple(self.strides) == tuple(self.blocks):
+            object.__setattr__(self, "strides", ())
+
+    def stride(self, i: int) -> int:
+        return self.strides[i] if self.strides else self.blocks[i]
 
     def local_shape(self) -> tuple[int, ...]:
         return tuple(b // p for b, p in zip(self.blocks, self.parts))
@@ -56,14 +66,21 @@ class Plan:
         return dims.index(d) if d in dims else -1
 
     def layout(self, space: OpSpace, x: int) -> Layout:
+        """A window axis (conv input rows) holds Σ c·(B_d − 1) + 1 elements per core, its
+        blocks start c·B_d apart along the one split dim d of the window: they overlap."""
         blocks = self.blocks(space)
-        dims = space.operand_dims[x]
-        return Layout(
-            grid=self.grid(),
-            axes=tuple(self.grid_position(d) if d >= 0 else -1 for d in dims),
-            blocks=tuple(blocks[d] if d >= 0 else 1 for d in dims),
-            parts=tuple(self.temporal[x][d] if d >= 0 else 1 for d in dims),
-        )
+        axes, extents, parts, strides = [], [], [], []
+        for axis in space.terms(x):
+            split = [(d, c) for d, c in axis if self.spatial[d] > 1]
+            if len(split) > 1:
+                raise ValueError(f"plan splits {len(split)} dims of one window axis of operand #{x}")
+            extent = sum(c * (blocks[d] - 1) for d, c in axis) + 1
+            axes.append(self.grid_position(split[0][0]) if split else -1)
+            extents.append(extent)
+            strides.append(split[0][1] * blocks[split[0][0]] if split else extent)
+            plain = len(axis) == 1 and axis[0][1] == 1
+            parts.append(self.temporal[x][axis[0][0]] if plain else 1)
+        return Layout(self.grid(), tuple(axes), tuple(extents), tuple(parts), tuple(strides))
 
     def cores(self) -> int:
         return prod(self.spatial)

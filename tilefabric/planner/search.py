@@ -12,7 +12,7 @@ import numpy as np
 from tilefabric.errors import TileFabricError
 from tilefabric.planner.candidates import Candidates, enumerate_plans
 from tilefabric.planner.cost import Costs, evaluate, pareto
-from tilefabric.planner.op_space import OpSpace
+from tilefabric.planner.op_space import WINDOW, OpSpace
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.target import Target
 
@@ -128,16 +128,35 @@ def layout_mask(space: OpSpace, cand: Candidates, blocks: np.ndarray, x: int, la
         ok &= np.all(np.take_along_axis(F, order, axis=1)[:, : len(real_grid)] == np.asarray(real_grid), axis=1)
     pos = np.cumsum(split, axis=1) - 1  # grid axis of each split loop dim
     rotating = x < space.n_inputs
-    for i, d in enumerate(space.operand_dims[x]):
+    for i, (d, axis) in enumerate(zip(space.operand_dims[x], space.terms(x))):
+        if d == WINDOW:
+            ok &= _window_matches(axis, split, pos, blocks, lay, i)
+            continue
+        if (d < 0 and lay.axes[i] != -1) or lay.stride(i) != lay.blocks[i]:
+            return np.zeros(len(F), dtype=bool)
         if d < 0:
-            if lay.axes[i] != -1:
-                return np.zeros(len(F), dtype=bool)
             continue
         ok &= (split[:, d] & (pos[:, d] == lay.axes[i])) if lay.axes[i] >= 0 else ~split[:, d]
         ok &= blocks[:, d] == lay.blocks[i]
         parts = np.where(cand.ring_dim[:, x] == d, cand.ring_parts[:, x], 1) if rotating else 1
         ok &= parts == lay.parts[i]
     return ok
+
+
+def _window_matches(axis, split, pos, blocks, lay: Layout, i: int) -> np.ndarray:
+    """Rows whose window axis (Σ c·d) has the extent, grid axis and stride of `lay`'s axis i."""
+    extent = sum(c * (blocks[:, d] - 1) for d, c in axis) + 1
+    any_split = np.zeros(len(blocks), dtype=bool)
+    where = np.zeros(len(blocks), dtype=np.int64)
+    stride = np.zeros(len(blocks), dtype=np.int64)
+    for d, c in axis:
+        any_split |= split[:, d]
+        where += np.where(split[:, d], pos[:, d], 0)
+        stride += np.where(split[:, d], c * blocks[:, d], 0)
+    ok = (extent == lay.blocks[i]) & (lay.parts[i] == 1)
+    if lay.axes[i] >= 0:
+        return ok & any_split & (where == lay.axes[i]) & (stride == lay.stride(i))
+    return ok & ~any_split
 
 
 def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int) -> float:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tilefabric.planner.cost import operand_elements
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.planner.reconcile import Choice, DoesNotFit, Edge, Problem, Solution, reconcile
 from tilefabric.planner.search import OpSearch, relayout_cycles
@@ -136,9 +137,8 @@ def vgm_plan(search: OpSearch, target: Target) -> Plan:
     space, costs, cand = search.space, search.costs, search.cand
     ok = np.all(cand.ring_parts == 1, axis=1)
     moved = np.zeros(len(cand))
-    for x, dims in enumerate(space.operand_dims):
-        cols = [d for d in dims if d >= 0]
-        block = np.prod(costs.blocks[:, cols], axis=1) if cols else np.ones(len(cand))
+    for x in range(len(space.operand_dims)):
+        block = operand_elements(space, costs.blocks, x)
         moved += target.exchange_cycles(block * space.bytes_of(x))
     total = np.where(ok, costs.total + moved, np.inf)
     return search.plan(int(np.argmin(total)))

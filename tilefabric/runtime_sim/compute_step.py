@@ -12,7 +12,7 @@ from math import prod
 import numpy as np
 
 from tilefabric.analysis.affine_eval import eval_on_grid
-from tilefabric.analysis.iteration_space import axis_dims
+from tilefabric.analysis.iteration_space import axis_extent, axis_terms, is_window
 from tilefabric.analysis.kernel import classify
 from tilefabric.runtime_sim.body_eval import check_supported, evaluate, numpy_dtype
 from tilefabric.runtime_sim.boxes import box_index
@@ -101,13 +101,17 @@ class ComputeStep:
         self.operands = list(op.inputs) + list(op.outputs)
         self.n_in = len(op.inputs)
         self.maps = [m.data for m in op.indexing_maps.data]
-        self.dims = [axis_dims(m) for m in self.maps]
+        self.terms = [axis_terms(m) for m in self.maps]
+        # Loop dim per axis of each operand as the body sees it: a window axis (Σ c·d) is
+        # expanded into one axis per term (see _expand_windows); -1 is a unit axis.
+        self.dims = [[d for t in terms for d in ([d for d, _ in t] or [-1])] for terms in self.terms]
+        self.windowed = [any(map(is_window, terms)) for terms in self.terms]
         self.iterators = [i.data for i in op.iterator_types.data]
         self.sizes = tuple(op.sizes.get_values())
         self.grid = self.operands[0].type.grid_shape
         self.cores = prod(self.grid)
         self.offsets = [m.data for m in op.offsets.data]
-        self.extents = [[self.sizes[d] if d >= 0 else 1 for d in dims] for dims in self.dims]
+        self.extents = [[axis_extent(t, self.sizes) for t in terms] for terms in self.terms]
         self.reductions = [d for d, it in enumerate(self.iterators) if it == "reduction"]
         self.block = op.body.block
         check_supported(self.block, f"op '{label}'")
@@ -135,12 +139,26 @@ class ComputeStep:
         bufs = [machine.buffers[id(v)] for v in self.operands]
         boxes = self._boxes(symbols)
         slices = [box.read(b) for b, box in zip(bufs, boxes)]
+        slices = [self._expand_windows(sl, x) if self.windowed[x] else sl for x, sl in enumerate(slices)]
         # Padding is NaN-filled on purpose (a read of it must poison the result), so
         # arithmetic on it is expected: numpy must not print warnings on the CLI's stderr.
         with np.errstate(all="ignore"):
             results = [self._matmul(slices)] if self.info.kind == "contraction" else self._general(slices)
         for x, res in enumerate(results):
             boxes[self.n_in + x].write(bufs[self.n_in + x], res)
+
+    def _expand_windows(self, box: np.ndarray, x: int) -> np.ndarray:
+        """A strided view with one axis per term of each window axis: element [.., i, j, ..]
+        of axis `c1·d1 + c2·d2` is box element c1·i + c2·j (im2col without copying)."""
+        shape, strides = [box.shape[0]], [box.strides[0]]
+        for axis, terms in enumerate(self.terms[x]):
+            if not terms:
+                shape.append(1)
+                strides.append(box.strides[1 + axis])
+            for d, c in terms:
+                shape.append(self.sizes[d])
+                strides.append(c * box.strides[1 + axis])
+        return np.lib.stride_tricks.as_strided(box, shape, strides, writeable=False)
 
     def _matmul(self, slices):
         """The contraction as one batched matmul [cores·batch, m, k] @ [cores·batch, k, n]."""
