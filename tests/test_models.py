@@ -1,6 +1,8 @@
-"""Whole models through `tilefabric.api` against onnxruntime: a 4-layer MLP and one BERT
+"""Whole models through `tilefabric.api` against onnxruntime: a 4-layer MLP, one BERT
 encoder layer (attention with head reshapes and transposes, softmax, LayerNormalization in
-both the opset-17 and the decomposed spelling, erf GELU), at sizes that keep this file fast.
+both the opset-17 and the decomposed spelling, erf GELU) and a small CNN (strided, padded,
+grouped/depthwise and dilated convolutions, batch-norm, max/average/global pooling), at
+sizes that keep this file fast.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ CASES = {
     "mlp4": lambda: models.mlp4(batch=32, width=64),
     "bert_layernorm": lambda: models.bert_layer(**SMALL_BERT),
     "bert_decomposed": lambda: models.bert_layer(**SMALL_BERT, decomposed_layernorm=True),
+    "small_cnn": lambda: models.small_cnn(batch=2, size=20),
 }
-CONTRACTIONS = {"mlp4": 4, "bert_layernorm": 8, "bert_decomposed": 8}  # one per ONNX MatMul
+# one per ONNX MatMul / Conv / Gemm (a depthwise conv is a contraction with channels as batch)
+CONTRACTIONS = {"mlp4": 4, "bert_layernorm": 8, "bert_decomposed": 8, "small_cnn": 5}
 
 
 def onnxruntime_outputs(proto, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -197,7 +197,10 @@ class Program:
         """MLIR text of one stage: 'linalg', 'rtensor' or 'dataflow'."""
         if level not in IR_LEVELS:
             raise TileFabricError(f"unknown IR level '{level}' (choose one of {', '.join(IR_LEVELS)})")
-        return str(getattr(self.compiled, level))
+        module = getattr(self.compiled, level)
+        if module is None:
+            raise TileFabricError(f"IR level '{level}' was not compiled (compiled up to an earlier level)")
+        return str(module)
 
     def run(self, inputs: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
         """Simulate one execution; missing inputs get seeded random data of the right type."""
@@ -222,12 +225,14 @@ class Program:
 
 
 def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ipu-mk2",
-                   strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp") -> Program:
-    """Compile an already imported model (lets callers time or report the phases apart)."""
+                   strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
+                   stop_after: str = "dataflow") -> Program:
+    """Compile an already imported model (lets callers time or report the phases apart);
+    `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses)."""
     from tilefabric.pipeline import compile_model
 
     compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled),
-                             reconcile=reconcile)
+                             reconcile=reconcile, stop_after=stop_after)
     return Program(loaded, compiled)
 
 

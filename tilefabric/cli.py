@@ -222,8 +222,14 @@ class RunOptions:
     report: str | None = None
 
 
+def _target_files(target: str) -> list[str]:
+    """The target file `target` names, if any: the rule `resolve_target` reads a file by
+    (a `.toml` suffix or a '/'), so an output can never overwrite it."""
+    return [target] if target.endswith(".toml") or "/" in target else []
+
+
 def _input_files(opts: RunOptions) -> list[str]:
-    files = [opts.model, opts.inputs, opts.target if opts.target.endswith(".toml") else None]
+    files = [opts.model, opts.inputs, *_target_files(opts.target)]
     return [f for f in files if f]
 
 
@@ -275,7 +281,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     from tilefabric import api
 
-    sources = [args.model] + ([args.target] if args.target.endswith(".toml") else [])
+    sources = [args.model, *_target_files(args.target)]
     output = check_output_path(args.output, "IR", sources) if args.output else None
     weights = check_output_path(args.weights, "weights", sources) if args.weights else None
     chip = api.resolve(args.target)
@@ -283,7 +289,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -301,7 +307,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from tilefabric.plan_summary import print_plan
     from tilefabric.report import write_json
 
-    sources = [args.model] + ([args.target] if args.target.endswith(".toml") else [])
+    sources = [args.model, *_target_files(args.target)]
     report = check_output_path(args.report, "report", sources) if args.report else None
     chip = api.resolve(args.target)
     phases = stderr_phases()

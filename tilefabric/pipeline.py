@@ -19,8 +19,8 @@ CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes", "f
 @dataclass
 class CompiledModel:
     linalg: ModuleOp
-    rtensor: ModuleOp
-    dataflow: ModuleOp
+    rtensor: ModuleOp | None
+    dataflow: ModuleOp | None
     compile_seconds: float
     strategy: str
     target: Target
@@ -53,7 +53,9 @@ RECONCILE = ("greedy", "milp")
 
 
 def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = (),
-                  reconcile: str = "milp") -> CompiledModel:
+                  reconcile: str = "milp", stop_after: str = "dataflow") -> CompiledModel:
+    """Run the pipeline up to `stop_after` ('linalg', 'rtensor' or 'dataflow'); later stages
+    are left None, so the IR of an early stage can be inspected even if a later one fails."""
     from tilefabric.frontend import make_context
 
     if strategy not in STRATEGIES:
@@ -67,6 +69,10 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     ctx = make_context()
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx)
+    if stop_after == "linalg":
+        return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile)
     rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} reconcile={reconcile} record_timing=true}}", ctx)
+    if stop_after == "rtensor":
+        return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
     return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile)

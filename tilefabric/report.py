@@ -150,7 +150,9 @@ def header(report: dict[str, Any]) -> Text:
         text.append(f" ({report['cores']:,} cores)")
     text.append(f", strategy {report['strategy']}\n")
     text.append("latency ")
-    text.append(f"{_num(report['latency_cycles'])} cycles = {report['latency_ms']:.4f} ms", style="bold green")
+    ms = report["latency_ms"]  # "nan"/"inf" after _plain, like any non-finite figure
+    text.append(f"{_num(report['latency_cycles'])} cycles = {ms if isinstance(ms, str) else f'{ms:.4f}'} ms",
+                style="bold green")
     seconds = [f"{label} {report[key]:.2f} s" for label, key in
                (("import", "import_seconds"), ("compile", "compile_seconds"), ("simulate", "simulate_seconds"))
                if isinstance(report.get(key), (int, float))]

@@ -225,7 +225,10 @@ class GatherOp(IRDLOperation):
 @irdl_op_definition
 class ExchangeOp(IRDLOperation):
     """Re-layout on chip: the logical tensor held by `source` (at src_offsets) is copied into
-    `dest` (at dst_offsets); a core receives what it does not already hold."""
+    `dest` (at dst_offsets); a core receives what it does not already hold. With `low`/`high`
+    the destination holds the tensor padded by that many elements before/after each axis
+    (dst_offsets index the padded tensor); padding positions keep the destination's values,
+    which a `dataflow.fill` with the pad value sets first (a convolution's zero padding)."""
 
     name = "dataflow.exchange"
     source = operand_def(BufferType)
@@ -233,25 +236,40 @@ class ExchangeOp(IRDLOperation):
     src_offsets = prop_def(AffineMapAttr)
     dst_offsets = prop_def(AffineMapAttr)
     shape = prop_def(DenseArrayBase)
+    low = opt_prop_def(DenseArrayBase)
+    high = opt_prop_def(DenseArrayBase)
     assembly_format = (
-        "$source `offsets` $src_offsets `into` $dest `offsets` $dst_offsets `shape` qualified($shape) attr-dict"
-        " `:` type($source) `->` type($dest)"
+        "$source `offsets` $src_offsets `into` $dest `offsets` $dst_offsets `shape` qualified($shape)"
+        " (`low` qualified($low)^ `high` qualified($high))? attr-dict `:` type($source) `->` type($dest)"
     )
 
-    def __init__(self, source, dest, src_offsets, dst_offsets, shape, attrs=None):
-        super().__init__(
-            operands=[source, dest],
-            properties={"src_offsets": AffineMapAttr(src_offsets), "dst_offsets": AffineMapAttr(dst_offsets), "shape": i64_array(shape)},
-            attributes=attrs or {},
-        )
+    def __init__(self, source, dest, src_offsets, dst_offsets, shape, attrs=None, low=None, high=None):
+        props = {"src_offsets": AffineMapAttr(src_offsets), "dst_offsets": AffineMapAttr(dst_offsets), "shape": i64_array(shape)}
+        if low is not None:
+            props.update(low=i64_array(low), high=i64_array(high))
+        super().__init__(operands=[source, dest], properties=props, attributes=attrs or {})
+
+    def padding(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        rank = len(self.shape.get_values())
+        if self.low is None:
+            return (0,) * rank, (0,) * rank
+        return tuple(self.low.get_values()), tuple(self.high.get_values())
 
     def verify_(self) -> None:
         src, dst = _buffer(self.source), _buffer(self.dest)
         if src.element_type != dst.element_type:
             raise VerifyException("exchange: source and destination element types differ")
         shape = self.shape.get_values()
+        if (self.low is None) != (self.high is None):
+            raise VerifyException("exchange: give both low and high padding or neither")
+        low, high = self.padding()
+        if len(low) != len(shape) or len(high) != len(shape):
+            raise VerifyException(f"exchange: low and high padding need one entry per tensor axis ({len(shape)})")
+        if any(v < 0 for v in low + high):
+            raise VerifyException("exchange: padding must be >= 0")
+        padded = [n + a + b for n, a, b in zip(shape, low, high)]
         _check_layout_offsets(self, self.src_offsets.data, src, shape, "exchange source")
-        _check_layout_offsets(self, self.dst_offsets.data, dst, shape, "exchange destination")
+        _check_layout_offsets(self, self.dst_offsets.data, dst, padded, "exchange destination")
 
 
 @irdl_op_definition

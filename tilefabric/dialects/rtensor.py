@@ -14,6 +14,10 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
     ContainerType,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    i64,
     IntAttr,
     ModuleOp,
     StringAttr,
@@ -348,20 +352,74 @@ class RelayoutOp(IRDLOperation):
             raise VerifyException("relayout keeps the tensor type")
         shape = self.source.type.get_shape()
         target = enclosing_target(self)
-        for which, layout in (("source", self.src_layout), ("destination", self.dst_layout)):
-            axes, blocks = ints(layout.axes), ints(layout.blocks)
-            grid = ints(layout.grid)
-            if len(axes) != len(shape):
-                raise VerifyException(f"{which} layout has {len(axes)} axes for a rank-{len(shape)} tensor")
-            if target is not None and prod(grid) > target.cores:
-                raise VerifyException(f"{which} layout uses {prod(grid)} cores but target '{target.name}' has {target.cores}")
-            if which == "destination":
-                continue  # a consumer may hold only what it reads (a strided window skips the tail)
-            strides = layout.stride_values()
-            for i, (a, b) in enumerate(zip(axes, blocks)):
-                split = grid[a] if a >= 0 else 1
-                if (split - 1) * strides[i] + b < shape[i]:
-                    raise VerifyException(f"{which} layout: axis {i} blocks of {b} x {split} (stride {strides[i]}) do not cover size {shape[i]}")
+        _check_layout(self, "source", self.src_layout, shape, target, cover=True)
+        _check_layout(self, "destination", self.dst_layout, shape, target, cover=False)
 
 
-RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp], [PlanAttr, LayoutAttr])
+def _check_layout(op, which: str, layout: LayoutAttr, shape, target, cover: bool) -> None:
+    axes, blocks, grid = ints(layout.axes), ints(layout.blocks), ints(layout.grid)
+    if len(axes) != len(shape):
+        raise VerifyException(f"{which} layout has {len(axes)} axes for a rank-{len(shape)} tensor")
+    if target is not None and prod(grid) > target.cores:
+        raise VerifyException(f"{which} layout uses {prod(grid)} cores but target '{target.name}' has {target.cores}")
+    if not cover:
+        return  # a consumer may hold only what it reads (a strided window skips the tail)
+    strides = layout.stride_values()
+    for i, (a, b) in enumerate(zip(axes, blocks)):
+        split = grid[a] if a >= 0 else 1
+        if (split - 1) * strides[i] + b < shape[i]:
+            raise VerifyException(f"{which} layout: axis {i} blocks of {b} x {split} (stride {strides[i]}) do not cover size {shape[i]}")
+
+
+@irdl_op_definition
+class PadOp(IRDLOperation):
+    """Re-layout that also pads: the result is the source with `low`/`high` elements of
+    `value` added before/after each axis, laid out as `dst_layout` (a convolution's padded
+    input, brought straight into the halo layout its consumer wants)."""
+
+    name = "rtensor.pad"
+    source = operand_def(TensorType)
+    result = result_def(TensorType)
+    low = prop_def(DenseArrayBase)
+    high = prop_def(DenseArrayBase)
+    value = prop_def(Attribute)
+    src_layout = prop_def(LayoutAttr)
+    dst_layout = prop_def(LayoutAttr)
+    traits = traits_def(Pure())
+
+    assembly_format = (
+        "$source `low` $low `high` $high `value` $value `from` $src_layout `to` $dst_layout attr-dict"
+        " `:` type($source) `->` type($result)"
+    )
+
+    def __init__(self, source, result_type, low, high, value, src_layout: LayoutAttr, dst_layout: LayoutAttr):
+        super().__init__(
+            operands=[source],
+            result_types=[result_type],
+            properties={"low": DenseArrayBase.from_list(i64, list(low)), "high": DenseArrayBase.from_list(i64, list(high)),
+                        "value": value, "src_layout": src_layout, "dst_layout": dst_layout},
+        )
+
+    def padding(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return tuple(self.low.get_values()), tuple(self.high.get_values())
+
+    def verify_(self) -> None:
+        shape, out = self.source.type.get_shape(), self.result.type.get_shape()
+        low, high = self.padding()
+        if not len(low) == len(high) == len(shape):
+            raise VerifyException(f"low and high padding need one entry per axis of the rank-{len(shape)} source")
+        if any(v < 0 for v in low + high):
+            raise VerifyException("padding must be >= 0")
+        want = tuple(n + a + b for n, a, b in zip(shape, low, high))
+        if tuple(out) != want:
+            raise VerifyException(f"result shape {fmt(out)} is not the padded source shape {fmt(want)}")
+        if self.result.type.element_type != self.source.type.element_type:
+            raise VerifyException("padding keeps the element type")
+        if not isinstance(self.value, (FloatAttr, IntegerAttr)) or self.value.type != self.source.type.element_type:
+            raise VerifyException(f"pad value must be a {self.source.type.element_type} constant")
+        target = enclosing_target(self)
+        _check_layout(self, "source", self.src_layout, shape, target, cover=True)
+        _check_layout(self, "destination", self.dst_layout, out, target, cover=False)
+
+
+RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp, PadOp], [PlanAttr, LayoutAttr])

@@ -227,6 +227,40 @@ def bert_layer(batch=8, seq=128, hidden=768, heads=12, ffn=3072, decomposed_laye
                   [_value("y", (batch, seq, hidden))], inits)
 
 
+def small_cnn(batch=1, size=32, width=8, classes=10, seed=0) -> onnx.ModelProto:
+    """A MobileNet/ResNet-flavoured CNN: strided padded conv + batch-norm + ReLU, padded max
+    pool, a depthwise-separable block (grouped 3x3 + pointwise 1x1), a dilated conv with a
+    residual add, average pool, global average pool, Flatten and Gemm."""
+    rng = np.random.default_rng(seed)
+    c = width
+    stats = [numpy_helper.from_array((np.abs(rng.standard_normal(c)) + 0.5).astype(np.float32), "bn_var")]
+    inits = [_weight(rng, "w_stem", (c, 3, 3, 3), 0.3), _weight(rng, "b_stem", (c,), 0.1),
+             _weight(rng, "bn_scale", (c,), 0.3), _weight(rng, "bn_bias", (c,), 0.1),
+             _weight(rng, "bn_mean", (c,), 0.1), *stats,
+             _weight(rng, "w_dw", (c, 1, 3, 3), 0.3), _weight(rng, "w_pw", (2 * c, c, 1, 1), 0.3),
+             _weight(rng, "w_dil", (2 * c, 2 * c, 3, 3), 0.1),
+             _weight(rng, "w_fc", (classes, 2 * c), 0.3), _weight(rng, "b_fc", (classes,), 0.1)]
+    nodes = [
+        helper.make_node("Conv", ["x", "w_stem", "b_stem"], ["stem"], name="stem", strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["stem", "bn_scale", "bn_bias", "bn_mean", "bn_var"], ["bn"], name="bn"),
+        helper.make_node("Relu", ["bn"], ["act"], name="relu"),
+        helper.make_node("MaxPool", ["act"], ["pool"], name="maxpool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["pool", "w_dw"], ["dw"], name="depthwise", group=c, pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["dw", "w_pw"], ["pw"], name="pointwise"),
+        helper.make_node("Relu", ["pw"], ["pw_act"], name="relu2"),
+        helper.make_node("Conv", ["pw_act", "w_dil"], ["dil"], name="dilated", dilations=[2, 2], pads=[2, 2, 2, 2]),
+        helper.make_node("Add", ["dil", "pw_act"], ["res"], name="residual"),
+        helper.make_node("AveragePool", ["res"], ["avg"], name="avgpool", kernel_shape=[2, 2], strides=[1, 1]),
+        helper.make_node("GlobalAveragePool", ["avg"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flatten"),
+        helper.make_node("Gemm", ["flat", "w_fc", "b_fc"], ["logits"], name="classifier", transB=1),
+    ]
+    out = size // 4 - 1
+    assert out >= 1, "size too small for the stem, the pool and the 2x2 average pool"
+    return _model("small_cnn", nodes, [_value("x", (batch, 3, size, size))],
+                  [_value("logits", (batch, classes))], inits)
+
+
 def save(model: onnx.ModelProto, path: str | Path) -> Path:
     """Write `model` to `path` (parents created) and return the path."""
     path = Path(path)

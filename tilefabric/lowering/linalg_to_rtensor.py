@@ -13,7 +13,7 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, LayoutAttr, PlanAttr, RelayoutOp
+from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.op_space_from_ir import op_space
@@ -87,10 +87,33 @@ class _Generic:
     node: int | None = None  # index among the planned (non-fill) ops
 
 
+def pad_value(op: tensor.PadOp, label: str):
+    """The constant a tensor.pad fills with; only static, constant padding is supported."""
+    if op.low or op.high:
+        raise TileFabricError(f"operator '{label}': tensor.pad with dynamic padding is not supported")
+    yielded = op.region.block.last_op.operands[0]
+    owner = yielded.owner
+    if not isinstance(owner, arith.ConstantOp):
+        raise TileFabricError(f"operator '{label}': tensor.pad must pad with a constant")
+    return owner.value
+
+
+def padded_source(value: SSAValue) -> SSAValue:
+    """The tensor a (chain of) tensor.pad pads, or `value` itself."""
+    while isinstance(value.owner, tensor.PadOp):
+        value = value.owner.source
+    return value
+
+
 def _collect(fn: func.FuncOp) -> list[_Generic]:
     out = []
     for index, op in enumerate(list(fn.body.block.ops)):
         if isinstance(op, PASSIVE_OPS):
+            continue
+        if isinstance(op, tensor.PadOp):
+            pad_value(op, op_label(op, index, "pad"))
+            if isinstance(op.source.owner, tensor.PadOp):
+                raise TileFabricError(f"operator '{op_label(op, index, 'pad')}': a pad of a pad is not supported")
             continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
@@ -116,7 +139,7 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
         g.node = len(nodes)
         nodes.append(OpNode(
             g.label, result,
-            tuple(producer.get(v) for v in g.op.inputs),
+            tuple(producer.get(padded_source(v)) for v in g.op.inputs),
             tuple(isinstance(v, BlockArgument) for v in g.op.inputs),
         ))
         for r in g.op.results:
@@ -144,9 +167,15 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
                 if isinstance(v, BlockArgument):
                     out_layout[v] = spread_layout(tuple(v.type.get_shape()), target.cores)
         incoming = {x: out_layout[v] for x, v in enumerate(operands) if v in out_layout}
+        for x, v in enumerate(operands):  # a padded operand is brought in by its own re-layout
+            if isinstance(v.owner, tensor.PadOp):
+                src = v.owner.source
+                incoming[x] = out_layout.get(src) or spread_layout(tuple(src.type.get_shape()), target.cores)
         # Re-layouts run under this op's label, so its prediction includes them.
         predicted = plan.predicted_cycles + incoming_relayout_cycles(plan, space, incoming, target)
-        new_operands = [_relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label) for x, v in enumerate(operands)]
+        new_operands = [_pad(v, incoming[x], plan.layout(space, x), op, label) if isinstance(v.owner, tensor.PadOp)
+                        else _relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label)
+                        for x, v in enumerate(operands)]
         compute = _build_compute(op, new_operands, replace(plan, predicted_cycles=predicted), g.iterators, label)
         if g.node is not None:
             _annotate(compute, nodes[g.node], plan, target, options.record_timing)
@@ -158,6 +187,21 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
             if strategy == "vgm":
                 res, layout = _write_back(compute, res, layout, target, label)
             out_layout[res] = layout
+    for op in list(fn.body.block.ops):
+        if isinstance(op, tensor.PadOp):
+            if op.result.uses:
+                raise TileFabricError(f"operator '{op_label(op, 0, 'pad')}': a padded tensor must be read by linalg ops only")
+            Rewriter.erase_op(op)
+
+
+def _pad(value: SSAValue, have: Layout, want: Layout, before: Operation, label: str) -> SSAValue:
+    """rtensor.pad: the padded operand, brought from its source's layout into `want`."""
+    pad = value.owner
+    pad_op = PadOp(pad.source, value.type, pad.static_low.get_values(), pad.static_high.get_values(),
+                   pad_value(pad, label), layout_attr(have), layout_attr(want))
+    pad_op.attributes["tf.op"] = StringAttr(label)
+    Rewriter.insert_op(pad_op, _before(before))
+    return pad_op.result
 
 
 def _write_back(compute, res: SSAValue, layout: Layout, target, label: str):

@@ -14,7 +14,7 @@ from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
 
 from tilefabric.dialects import dataflow as df
-from tilefabric.dialects.rtensor import ComputeOp, RelayoutOp
+from tilefabric.dialects.rtensor import ComputeOp, PadOp, RelayoutOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, shifts_so_far, where_nonzero_map
@@ -65,6 +65,8 @@ class _Lowering:
                 self.lower_compute(op)
             elif isinstance(op, RelayoutOp):
                 self.lower_relayout(op)
+            elif isinstance(op, PadOp):
+                self.lower_pad(op)
             elif isinstance(op, func.ReturnOp):
                 self.lower_return(op)
             elif isinstance(op, arith.ConstantOp):
@@ -116,6 +118,20 @@ class _Lowering:
         want = layout_of(op.dst_layout)
         dst = self.alloc(want, src.type.element_type, label)
         self.emit(df.ExchangeOp(buf, dst, offsets_map(layout_of(op.src_layout)), offsets_map(want), src.type.get_shape(), {"tf.op": StringAttr(label)}))
+        self.placed[op.result] = (dst, want)
+
+    def lower_pad(self, op: PadOp) -> None:
+        """Fill the destination with the pad value, then exchange the source into its interior."""
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "pad"
+        src = op.source
+        have = layout_of(op.src_layout)
+        buf = self.buffer_for(src, have, label, writable=False)
+        want = layout_of(op.dst_layout)
+        dst = self.alloc(want, src.type.element_type, label)
+        tag = {"tf.op": StringAttr(label)}
+        self.emit(df.FillOp(dst, op.value, None, dict(tag)))
+        low, high = op.padding()
+        self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), src.type.get_shape(), dict(tag), low, high))
         self.placed[op.result] = (dst, want)
 
     def lower_compute(self, op: ComputeOp) -> None:

@@ -35,19 +35,19 @@ def write_boxes(shape, dtype, blocks: np.ndarray, offsets: np.ndarray) -> np.nda
     return out[tuple(slice(0, s) for s in shape)]
 
 
-def valid_extent(offsets: np.ndarray, local, shape) -> np.ndarray:
-    """[cores, rank] extent of each core's box that lies inside the tensor."""
-    return np.clip(np.minimum(offsets + np.asarray(local), np.asarray(shape)) - offsets, 0, None)
-
-
-def received_elements(src_off, src_local, dst_off, dst_local, shape) -> np.ndarray:
-    """Per destination core: elements of its box it must receive (not in its own source box)."""
+def received_elements(src_off, src_local, dst_off, dst_local, shape, low=None) -> np.ndarray:
+    """Per destination core: elements of its box it must receive (tensor data not in its own
+    source box). `low`: the tensor starts there in the destination's (padded) coordinates;
+    padding positions are not received (they are filled locally)."""
     cores = len(dst_off)
-    need = np.prod(valid_extent(dst_off, dst_local, shape), axis=1)
+    low = np.zeros(len(shape), dtype=np.int64) if low is None else np.asarray(low, dtype=np.int64)
+    dst = np.asarray(dst_off, dtype=np.int64).reshape(cores, len(shape)) - low  # in tensor coordinates
+    start = np.maximum(dst, 0)
+    need = np.prod(np.clip(np.minimum(dst + np.asarray(dst_local), np.asarray(shape)) - start, 0, None), axis=1)
     own = np.zeros(cores, dtype=np.int64)
     n = min(cores, len(src_off))
     if n:
-        lo = np.maximum(dst_off[:n], src_off[:n])
-        hi = np.minimum(np.minimum(dst_off[:n] + np.asarray(dst_local), src_off[:n] + np.asarray(src_local)), np.asarray(shape))
+        lo = np.maximum(start[:n], src_off[:n])
+        hi = np.minimum(np.minimum(dst[:n] + np.asarray(dst_local), src_off[:n] + np.asarray(src_local)), np.asarray(shape))
         own[:n] = np.prod(np.clip(hi - lo, 0, None), axis=1)
     return need - own

@@ -136,7 +136,8 @@ class Program:
         shape = tuple(op.shape.get_values())
         so = eval_on_grid(op.src_offsets.data, st.grid_shape)
         do = eval_on_grid(op.dst_offsets.data, dt.grid_shape)
-        received = received_elements(so, st.local_shape, do, dt.local_shape, shape)
+        low, high = op.padding()
+        received = received_elements(so, st.local_shape, do, dt.local_shape, shape, low)
         itemsize = numpy_dtype(dt.element_type).itemsize
         worst = int(received.max()) * itemsize if len(received) else 0
         moved = int(received.sum()) * itemsize
@@ -144,10 +145,21 @@ class Program:
         # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
         syncs = float(self.target.exchange_cycles(worst)) - transfer if worst else 0.0
 
+        padded = any(low) or any(high)
+        inside = None
+        if padded:  # which positions of each destination box hold tensor data (not padding)
+            region = np.pad(np.ones(shape, dtype=bool), tuple(zip(low, high)))
+            inside = read_boxes(region, do, dt.local_shape)
+
         def exchange(m, s):
             src = m.buffers[id(op.source)]
             whole = write_boxes(shape, src.dtype, src, so)
-            m.buffers[id(op.dest)][...] = read_boxes(whole, do, dt.local_shape)
+            if not padded:
+                m.buffers[id(op.dest)][...] = read_boxes(whole, do, dt.local_shape)
+            else:
+                boxes = read_boxes(np.pad(whole, tuple(zip(low, high))), do, dt.local_shape)
+                dest = m.buffers[id(op.dest)]
+                dest[...] = np.where(inside, boxes, dest)
             m.charge(label, shift=transfer, sync=syncs, moved=moved)
         return exchange
 
