@@ -14,6 +14,7 @@ from tilefabric.frontend.isolate import ChildFailed, run_isolated
 from tilefabric.frontend.mlir_input import main_func, parse_module, require_static_shapes
 from tilefabric.frontend.model import ImportedModel
 from tilefabric.frontend.torch_lowering import lower, preload
+from tilefabric.frontend.weight_folding import fold_weight_computations
 from tilefabric.frontend.weight_reshapes import propagate_reshapes
 
 
@@ -38,7 +39,8 @@ def import_onnx(path: str | Path) -> ImportedModel:
     The user's file is only read. Weights (float initializers) and large constants become
     trailing `@main` arguments, named in the `tf.arg_names` / `tf.weight_names` attributes.
     Non-unit reshapes are moved out of the graph; a weight the graph only reads reshaped
-    (e.g. split by attention head) is stored reshaped (`weight_reshapes.py`). `linalg_text`
+    (e.g. split by attention head) is stored reshaped (`weight_reshapes.py`); elementwise
+    arithmetic on weights alone (batch-norm's scale) is done here (`weight_folding.py`). `linalg_text`
     stays torch-mlir's own output.
     """
     path = Path(path)
@@ -57,6 +59,8 @@ def import_onnx(path: str | Path) -> ImportedModel:
     weights = {name: prep.weights[name] for name in prep.weight_names}
     weights.update(extracted)
     propagate_reshapes(module, weights, where)
+    if fold_weight_computations(module, weights, where):
+        propagate_reshapes(module, weights, where)  # reshapes of the folded results
     return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
                          input_shapes=shapes, input_dtypes=dtypes,
                          output_names=prep.output_names, linalg_text=text)
