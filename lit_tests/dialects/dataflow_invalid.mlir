@@ -169,6 +169,90 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 
 // -----
 
+// exchange: low padding without high (the custom form cannot spell it: `low` must be followed by `high`)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    "dataflow.exchange"(%s, %d) <{src_offsets = affine_map<(c0, c1) -> (c0 * 4, c1 * 4)>, dst_offsets = affine_map<(c0) -> (c0 * 4, 0)>, shape = array<i64: 8, 8>, low = array<i64: 1, 1>}> : (!dataflow.buffer<grid [2, 2], local [4, 4], f32>, !dataflow.buffer<grid [2], local [6, 10], f32>) -> ()
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: give both low and high padding or neither{{$}}
+
+// -----
+
+// exchange: high padding without low (generic form, as above)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    "dataflow.exchange"(%s, %d) <{src_offsets = affine_map<(c0, c1) -> (c0 * 4, c1 * 4)>, dst_offsets = affine_map<(c0) -> (c0 * 4, 0)>, shape = array<i64: 8, 8>, high = array<i64: 1, 1>}> : (!dataflow.buffer<grid [2, 2], local [4, 4], f32>, !dataflow.buffer<grid [2], local [6, 10], f32>) -> ()
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: give both low and high padding or neither{{$}}
+
+// -----
+
+// exchange: low padding with one entry for a rank-2 tensor
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1> high array<i64: 1, 1> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: low and high padding need one entry per tensor axis (2){{$}}
+
+// -----
+
+// exchange: high padding with three entries for a rank-2 tensor
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1, 1> high array<i64: 1, 1, 0> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: low and high padding need one entry per tensor axis (2){{$}}
+
+// -----
+
+// exchange: a negative padding
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1, -1> high array<i64: 1, 1> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: padding must be >= 0{{$}}
+
+// -----
+
+// exchange: destination offsets index the padded tensor, so low padding does not make an offset of -1 valid
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4 - 1, 0)> shape array<i64: 8, 8> low array<i64: 1, 1> high array<i64: 1, 1> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange destination: negative offset{{$}}
+
+// -----
+
 // fill: value that is not a number
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @f() {

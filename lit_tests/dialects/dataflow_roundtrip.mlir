@@ -149,5 +149,37 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     dataflow.repeat 2 {} between {}
     func.return
   }
+
+  // An exchange that pads: the 8x8 tensor on a 2x2 grid goes into 10x10 (one element of
+  // padding on each side), split by rows over 2 cores holding 6 padded rows starting 4 apart (a
+  // convolution halo); the fill sets the padding positions first. Explicit zero padding is kept.
+// CHECK-LABEL:   func.func @exchange_pad(%a: tensor<8x8xf32>) -> tensor<8x8xf32> {
+// CHECK-NEXT:     %bs = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:     %bh = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>{{$}}
+// CHECK-NEXT:     %bt = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f32>{{$}}
+// CHECK-NEXT:     dataflow.scatter %a into %bs offsets affine_map<(d0, d1) -> ((d0 * 4), (d1 * 4))> : tensor<8x8xf32> -> !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:     dataflow.fill %bh value 0.000000e+00 : f32 : !dataflow.buffer<grid [2], local [6, 10], f32>{{$}}
+// CHECK-NEXT:     dataflow.exchange %bs offsets affine_map<(d0, d1) -> ((d0 * 4), (d1 * 4))> into %bh offsets affine_map<(d0) -> ((d0 * 4), 0)> shape array<i64: 8, 8> low array<i64: 1, 1> high array<i64: 1, 1> {tf.op = "pad"} : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>{{$}}
+// CHECK-NEXT:     dataflow.exchange %bs offsets affine_map<(d0, d1) -> ((d0 * 4), (d1 * 4))> into %bt offsets affine_map<(d0) -> (0, (d0 * 2))> shape array<i64: 8, 8> low array<i64: 0, 0> high array<i64: 0, 0> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f32>{{$}}
+// CHECK-NEXT:     %c = dataflow.gather %bt offsets affine_map<(d0) -> (0, (d0 * 2))> : !dataflow.buffer<grid [4], local [8, 2], f32> -> tensor<8x8xf32>{{$}}
+// CHECK-NEXT:     dataflow.free %bs : !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:     dataflow.free %bh : !dataflow.buffer<grid [2], local [6, 10], f32>{{$}}
+// CHECK-NEXT:     dataflow.free %bt : !dataflow.buffer<grid [4], local [8, 2], f32>{{$}}
+// CHECK-NEXT:     func.return %c : tensor<8x8xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @exchange_pad(%a: tensor<8x8xf32>) -> tensor<8x8xf32> {
+    %bs = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %bh = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
+    %bt = dataflow.alloc : !dataflow.buffer<grid [4], local [8, 2], f32>
+    dataflow.scatter %a into %bs offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> : tensor<8x8xf32> -> !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    dataflow.fill %bh value 0.0 : f32 : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %bs offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %bh offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1, 1> high array<i64: 1, 1> {tf.op = "pad"} : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %bs offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %bt offsets affine_map<(c0) -> (0, c0 * 2)> shape array<i64: 8, 8> low array<i64: 0, 0> high array<i64: 0, 0> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [8, 2], f32>
+    %c = dataflow.gather %bt offsets affine_map<(c0) -> (0, c0 * 2)> : !dataflow.buffer<grid [4], local [8, 2], f32> -> tensor<8x8xf32>
+    dataflow.free %bs : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    dataflow.free %bh : !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.free %bt : !dataflow.buffer<grid [4], local [8, 2], f32>
+    func.return %c : tensor<8x8xf32>
+  }
 }
 // CHECK-NEXT: }{{$}}

@@ -707,3 +707,148 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: operand #2 is an output; rotating outputs (temporal parts) are not supported yet{{$}}
+
+// -----
+
+// rtensor.pad (written in the generic form: these cases test the verifier, not the syntax).
+// pad: result shape is not the padded source shape (columns padded 1 + 1: 10, not 9)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x9xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: result shape [1, 3, 10, 9] is not the padded source shape [1, 3, 10, 10]{{$}}
+
+// -----
+
+// pad: a negative padding (the result shape matches it)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, -1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x8x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: padding must be >= 0{{$}}
+
+// -----
+
+// pad: low and high of different lengths
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: low and high padding need one entry per axis of the rank-4 source{{$}}
+
+// -----
+
+// pad: low and high of one length, but not the source rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 1, 1>, high = array<i64: 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: low and high padding need one entry per axis of the rank-4 source{{$}}
+
+// -----
+
+// pad: the result changes the element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf16>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: padding keeps the element type{{$}}
+
+// -----
+
+// pad: a pad value of another float type than the element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f16, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: pad value must be a f32 constant{{$}}
+
+// -----
+
+// pad: a pad value that is not a number
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = "zero", src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: pad value must be a f32 constant{{$}}
+
+// -----
+
+// pad: source layout rank differs from the source rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [0, -1, -1], blocks = [2, 8, 8], parts = [1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout has 3 axes for a rank-4 tensor{{$}}
+
+// -----
+
+// pad: destination layout rank differs from the result rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [0, -1, -1], blocks = [5, 10, 10], parts = [1, 1, 1]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout has 3 axes for a rank-4 tensor{{$}}
+
+// -----
+
+// pad: source blocks x grid do not cover a source axis (3 x 2 < 8 rows)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 3, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout: axis 2 blocks of 3 x 2 (stride 3) do not cover size 8{{$}}
+
+// -----
+
+// pad: source layout grid larger than the target (3 * 8 * 8 * 8 = 1536 > 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [3, 8, 8, 8], axes = [-1, 0, 1, 2], blocks = [1, 1, 1, 1], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 6, 10], parts = [1, 1, 1, 1], strides = [1, 3, 4, 10]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: source layout uses 1536 cores but target 'ipu-mk2' has 1472{{$}}
+
+// -----
+
+// pad: destination layout grid larger than the target (3 * 10 * 10 * 5 = 1500 > 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @pad(%x: tensor<1x3x8x8xf32>) {
+    %p = "rtensor.pad"(%x) <{low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, src_layout = #rtensor.layout<grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 3, 4, 8], parts = [1, 1, 1, 1]>, dst_layout = #rtensor.layout<grid = [3, 10, 10, 5], axes = [-1, 0, 1, 2], blocks = [1, 1, 1, 1], parts = [1, 1, 1, 1]>}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x10x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout uses 1500 cores but target 'ipu-mk2' has 1472{{$}}

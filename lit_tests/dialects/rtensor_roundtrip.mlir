@@ -101,6 +101,41 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     func.return %r : tensor<1x4x4x4xf32>
   }
 
+  // A padded convolution input: rtensor.pad adds a one-element border to rows and columns
+  // (zeros) and brings the 8x8 image, split by rows over 2 cores (4 rows each), straight into
+  // the halo layout the 3x3 window wants: 6 padded rows per core starting 4 apart.
+// CHECK-LABEL:   func.func @conv_pad(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %o: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+// CHECK-NEXT:     %p = rtensor.pad %x low array<i64: 0, 0, 1, 1> high array<i64: 0, 0, 1, 1> value 0.000000e+00 : f32 from <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 4, 8], parts = [1, 1, 1, 1]> to <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 6, 10], parts = [1, 1, 1, 1], strides = [1, 2, 4, 10]> {tf.op = "conv"} : tensor<1x2x8x8xf32> -> tensor<1x2x10x10xf32>{{$}}
+// CHECK-NEXT:     %r = rtensor.compute plan <spatial = [1, 1, 2, 1, 1, 1, 1], temporal = {{\[\[}}1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]]> ins(%p, %w : tensor<1x2x10x10xf32>, tensor<4x2x3x3xf32>) outs(%o : tensor<1x4x8x8xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, (d2 + d5), (d3 + d6))>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} {{{$}}
+// CHECK-NEXT:     ^bb0(%a: f32, %b: f32, %acc: f32):{{$}}
+// CHECK-NEXT:       %m = arith.mulf %a, %b : f32{{$}}
+// CHECK-NEXT:       %s = arith.addf %acc, %m : f32{{$}}
+// CHECK-NEXT:       linalg.yield %s : f32{{$}}
+// CHECK-NEXT:     } -> tensor<1x4x8x8xf32>{{$}}
+// CHECK-NEXT:     func.return %r : tensor<1x4x8x8xf32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @conv_pad(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %o: tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32> {
+    %p = rtensor.pad %x low array<i64: 0, 0, 1, 1> high array<i64: 0, 0, 1, 1> value 0.0 : f32 from <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 4, 8], parts = [1, 1, 1, 1]> to <grid = [2], axes = [-1, -1, 0, -1], blocks = [1, 2, 6, 10], parts = [1, 1, 1, 1], strides = [1, 2, 4, 10]> {tf.op = "conv"} : tensor<1x2x8x8xf32> -> tensor<1x2x10x10xf32>
+    %r = rtensor.compute plan <spatial = [1, 1, 2, 1, 1, 1, 1], temporal = [[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]]> ins(%p, %w : tensor<1x2x10x10xf32>, tensor<4x2x3x3xf32>) outs(%o : tensor<1x4x8x8xf32>) attributes {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} {
+    ^bb0(%a: f32, %b: f32, %acc: f32):
+      %m = arith.mulf %a, %b : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<1x4x8x8xf32>
+    func.return %r : tensor<1x4x8x8xf32>
+  }
+
+  // Asymmetric padding of an integer tensor with a non-zero value; the destination layout
+  // need not cover the padded tensor (2 x 2 = 4 of its 5 rows: a consumer holds only what it reads).
+// CHECK-LABEL:   func.func @pad_int(%t: tensor<4x4xi32>) -> tensor<5x6xi32> {
+// CHECK-NEXT:     %q = rtensor.pad %t low array<i64: 1, 0> high array<i64: 0, 2> value 7 : i32 from <grid = [4], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> to <grid = [2, 2], axes = [0, 1], blocks = [2, 3], parts = [1, 1]> : tensor<4x4xi32> -> tensor<5x6xi32>{{$}}
+// CHECK-NEXT:     func.return %q : tensor<5x6xi32>{{$}}
+// CHECK-NEXT:   }{{$}}
+  func.func @pad_int(%t: tensor<4x4xi32>) -> tensor<5x6xi32> {
+    %q = rtensor.pad %t low array<i64: 1, 0> high array<i64: 0, 2> value 7 : i32 from <grid = [4], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> to <grid = [2, 2], axes = [0, 1], blocks = [2, 3], parts = [1, 1]> : tensor<4x4xi32> -> tensor<5x6xi32>
+    func.return %q : tensor<5x6xi32>
+  }
+
   // Both attributes outside the ops, in their fully qualified form.
 // CHECK-LABEL:   func.func @attrs() attributes {plan = #rtensor.plan<spatial = [2, 3], temporal = []>, layout = #rtensor.layout<grid = [2, 3], axes = [1, -1, 0], blocks = [5, 8, 3], parts = [1, 4, 3]>} {
 // CHECK-NEXT:     func.return{{$}}

@@ -388,7 +388,7 @@ class PadOp(IRDLOperation):
     traits = traits_def(Pure())
 
     assembly_format = (
-        "$source `low` $low `high` $high `value` $value `from` $src_layout `to` $dst_layout attr-dict"
+        "$source `low` qualified($low) `high` qualified($high) `value` $value `from` $src_layout `to` $dst_layout attr-dict"
         " `:` type($source) `->` type($result)"
     )
 

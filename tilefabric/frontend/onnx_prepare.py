@@ -11,6 +11,7 @@ import onnx
 from onnx import TensorProto, numpy_helper
 
 from tilefabric.errors import TileFabricError
+from tilefabric.frontend.fold_batchnorm import fold_batchnorm_into_conv
 
 TARGET_OPSET = 17
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE}
@@ -143,6 +144,7 @@ def prepare(model: onnx.ModelProto, where: str) -> PreparedModel:
             node.name = f"{node.op_type}_{i}"
     _check_supported(model, where)
     _hoist_constants(graph)
+    fold_batchnorm_into_conv(graph)
     weights = _lift_weights(model)
     if default_opset(model) < TARGET_OPSET:
         try:
