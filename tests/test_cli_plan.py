@@ -344,8 +344,6 @@ def test_missing_target_file(small_mlp: Path, tmp_path: Path) -> None:
         f"error: {toml}: target file not found"
 
 
-@pytest.mark.xfail(strict=True, reason="target loader accepts clock_hz = nan (nan fails no comparison); "
-                                       "`run` then reports 'nan ms'")
 def test_nan_clock_rejected(tmp_path: Path) -> None:
     toml = tmp_path / "chip.toml"
     toml.write_text(re.sub(r"(?m)^clock_hz = .*$", "clock_hz = nan", _preset_text()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -41,6 +43,8 @@ class _Fields:
         if isinstance(value, bool) or not isinstance(value, kind):
             want = "an integer" if integer else "a number"
             raise TileFabricError(f"field '{self._key(key)}' must be {want}, got {value!r}", self.where)
+        if not math.isfinite(value):
+            raise TileFabricError(f"field '{self._key(key)}' must be a finite number, got {value}", self.where)
         if value < minimum or (strict and value == minimum):
             rel = ">" if strict else ">="
             raise TileFabricError(f"field '{self._key(key)}' must be {rel} {minimum}, got {value}", self.where)
