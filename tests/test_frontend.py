@@ -133,13 +133,15 @@ def test_large_constant_becomes_argument(tmp_path):
     imported = import_onnx(_save(tmp_path, model))
     func = _main(imported)
     # The index constant leaves the IR as an argument; the host-side index arithmetic on it
-    # (negative indices wrapped by + 40) is folded at import (weight_folding.py), so the one
-    # weight left is the folded index, equal to the constant here.
+    # (negative indices wrapped by + 40) is folded at import (weight_folding.py), so the
+    # weights left are the folded index, equal to the constant here, and the 1-based row
+    # tags of the lookup the gather becomes (gather_lookup.py).
     names = _names(func, "tf.arg_names")
-    assert names[0] == "x" and len(names) == 2
+    assert names[0] == "x" and len(names) == 3
     assert _names(func, "tf.weight_names") == names[1:]
-    assert len(func.function_type.inputs.data) == 2
+    assert len(func.function_type.inputs.data) == 3
     np.testing.assert_array_equal(imported.weights[names[1]], np.arange(32)[::-1])
+    np.testing.assert_array_equal(imported.weights[names[2]], np.arange(1, 41))
 
 
 def test_old_opset_is_converted(tmp_path):

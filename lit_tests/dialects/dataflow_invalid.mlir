@@ -225,17 +225,17 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 
 // -----
 
-// exchange: a negative padding
+// exchange: a crop (negative padding) larger than the tensor
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @f() {
     %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
     %d = dataflow.alloc : !dataflow.buffer<grid [2], local [6, 10], f32>
-    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1, -1> high array<i64: 1, 1> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 4, 0)> shape array<i64: 8, 8> low array<i64: 1, -9> high array<i64: 1, 1> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [6, 10], f32>
     func.return
   }
 }
 
-// CHECK: Operation does not verify: exchange: padding must be >= 0{{$}}
+// CHECK: Operation does not verify: exchange: cropping by low [1, -9] high [1, 1] leaves nothing of shape [8, 8]{{$}}
 
 // -----
 
@@ -790,3 +790,89 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: body yields f16 for output #0, expected f32 (the element type of operand #0){{$}}
+
+// -----
+
+// exchange: a crop that removes every row (4 before and 4 after of 8)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [2, 8], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 8, 8> low array<i64: -4, 0> high array<i64: -4, 0> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [2, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: cropping by low [-4, 0] high [-4, 0] leaves nothing of shape [8, 8]{{$}}
+
+// -----
+
+// exchange: a crop after the end larger than the axis (9 of 8 columns), although the padding
+// before it would leave a positive size
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [2, 8], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 8, 8> low array<i64: 0, 10> high array<i64: 0, -9> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [2, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: cropping by low [0, 10] high [0, -9] leaves nothing of shape [8, 8]{{$}}
+
+// -----
+
+// exchange: destination offsets index the cropped tensor from 0, so cropping two rows does not
+// make an offset of -2 valid
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [2], local [2, 8], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 2 - 2, 0)> shape array<i64: 8, 8> low array<i64: -2, 0> high array<i64: -2, 0> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [2, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange destination: negative offset{{$}}
+
+// -----
+
+// exchange: a reshape to another element count (64 into 60)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [15], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 15)> shape array<i64: 8, 8> reshape array<i64: 60> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [15], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: cannot reshape 64 elements into [60]{{$}}
+
+// -----
+
+// exchange: a reshape that also pads
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [16], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 16)> shape array<i64: 8, 8> low array<i64: 0, 0> high array<i64: 0, 0> reshape array<i64: 64> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [16], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange: a reshaping exchange cannot also pad{{$}}
+
+// -----
+
+// exchange: with a reshape, the destination offsets index the reshaped tensor (rank 1, not 2)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %s = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %d = dataflow.alloc : !dataflow.buffer<grid [4], local [2, 8], f32>
+    dataflow.exchange %s offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %d offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 8, 8> reshape array<i64: 64> : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [4], local [2, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: exchange destination: offsets map has 2 results, expected one per tensor axis (1){{$}}

@@ -181,5 +181,84 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
     dataflow.free %bt : !dataflow.buffer<grid [4], local [8, 2], f32>
     func.return %c : tensor<8x8xf32>
   }
+
+  // An exchange that crops (a slice): negative low/high drop rows 0..1 and 6..7 and columns
+  // 0..3 of the 8x8 tensor held on a 2x2 grid; the destination (2 cores, 2 rows each) indexes
+  // the cropped 4x4 tensor.
+// CHECK-LABEL: func.func @exchange_crop(%a: tensor<8x8xf32>) -> tensor<4x4xf32> {
+// CHECK-NEXT:   %bs = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:   %bc = dataflow.alloc : !dataflow.buffer<grid [2], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.scatter %a into %bs offsets affine_map<(d0, d1) -> ((d0 * 4), (d1 * 4))> : tensor<8x8xf32> -> !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.exchange %bs offsets affine_map<(d0, d1) -> ((d0 * 4), (d1 * 4))> into %bc offsets affine_map<(d0) -> ((d0 * 2), 0)> shape array<i64: 8, 8> low array<i64: -2, -4> high array<i64: -2, 0> {tf.op = "slice"} : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   %c = dataflow.gather %bc offsets affine_map<(d0) -> ((d0 * 2), 0)> : !dataflow.buffer<grid [2], local [2, 4], f32> -> tensor<4x4xf32>{{$}}
+// CHECK-NEXT:   dataflow.free %bs : !dataflow.buffer<grid [2, 2], local [4, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.free %bc : !dataflow.buffer<grid [2], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   func.return %c : tensor<4x4xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @exchange_crop(%a: tensor<8x8xf32>) -> tensor<4x4xf32> {
+    %bs = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    %bc = dataflow.alloc : !dataflow.buffer<grid [2], local [2, 4], f32>
+    dataflow.scatter %a into %bs offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> : tensor<8x8xf32> -> !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    dataflow.exchange %bs offsets affine_map<(c0, c1) -> (c0 * 4, c1 * 4)> into %bc offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 8, 8> low array<i64: -2, -4> high array<i64: -2, 0> {tf.op = "slice"} : !dataflow.buffer<grid [2, 2], local [4, 4], f32> -> !dataflow.buffer<grid [2], local [2, 4], f32>
+    %c = dataflow.gather %bc offsets affine_map<(c0) -> (c0 * 2, 0)> : !dataflow.buffer<grid [2], local [2, 4], f32> -> tensor<4x4xf32>
+    dataflow.free %bs : !dataflow.buffer<grid [2, 2], local [4, 4], f32>
+    dataflow.free %bc : !dataflow.buffer<grid [2], local [2, 4], f32>
+    func.return %c : tensor<4x4xf32>
+  }
+
+  // A concat is one exchange per piece, each padded up to the whole: a 2x4 and a 6x4 tensor
+  // fill rows 0..1 and 2..7 of an 8x4 one (mixed signs: the second piece pads before it).
+// CHECK-LABEL: func.func @exchange_concat(%p: tensor<2x4xf32>, %q: tensor<6x4xf32>) -> tensor<8x4xf32> {
+// CHECK-NEXT:   %bp = dataflow.alloc : !dataflow.buffer<grid [2], local [1, 4], f32>{{$}}
+// CHECK-NEXT:   %bq = dataflow.alloc : !dataflow.buffer<grid [2], local [3, 4], f32>{{$}}
+// CHECK-NEXT:   %bt = dataflow.alloc : !dataflow.buffer<grid [4], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.scatter %p into %bp offsets affine_map<(d0) -> (d0, 0)> : tensor<2x4xf32> -> !dataflow.buffer<grid [2], local [1, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.scatter %q into %bq offsets affine_map<(d0) -> ((d0 * 3), 0)> : tensor<6x4xf32> -> !dataflow.buffer<grid [2], local [3, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.exchange %bp offsets affine_map<(d0) -> (d0, 0)> into %bt offsets affine_map<(d0) -> ((d0 * 2), 0)> shape array<i64: 2, 4> low array<i64: 0, 0> high array<i64: 6, 0> {tf.op = "concat"} : !dataflow.buffer<grid [2], local [1, 4], f32> -> !dataflow.buffer<grid [4], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.exchange %bq offsets affine_map<(d0) -> ((d0 * 3), 0)> into %bt offsets affine_map<(d0) -> ((d0 * 2), 0)> shape array<i64: 6, 4> low array<i64: 2, 0> high array<i64: 0, 0> {tf.op = "concat"} : !dataflow.buffer<grid [2], local [3, 4], f32> -> !dataflow.buffer<grid [4], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   %t = dataflow.gather %bt offsets affine_map<(d0) -> ((d0 * 2), 0)> : !dataflow.buffer<grid [4], local [2, 4], f32> -> tensor<8x4xf32>{{$}}
+// CHECK-NEXT:   dataflow.free %bp : !dataflow.buffer<grid [2], local [1, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.free %bq : !dataflow.buffer<grid [2], local [3, 4], f32>{{$}}
+// CHECK-NEXT:   dataflow.free %bt : !dataflow.buffer<grid [4], local [2, 4], f32>{{$}}
+// CHECK-NEXT:   func.return %t : tensor<8x4xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @exchange_concat(%p: tensor<2x4xf32>, %q: tensor<6x4xf32>) -> tensor<8x4xf32> {
+    %bp = dataflow.alloc : !dataflow.buffer<grid [2], local [1, 4], f32>
+    %bq = dataflow.alloc : !dataflow.buffer<grid [2], local [3, 4], f32>
+    %bt = dataflow.alloc : !dataflow.buffer<grid [4], local [2, 4], f32>
+    dataflow.scatter %p into %bp offsets affine_map<(c0) -> (c0, 0)> : tensor<2x4xf32> -> !dataflow.buffer<grid [2], local [1, 4], f32>
+    dataflow.scatter %q into %bq offsets affine_map<(c0) -> (c0 * 3, 0)> : tensor<6x4xf32> -> !dataflow.buffer<grid [2], local [3, 4], f32>
+    dataflow.exchange %bp offsets affine_map<(c0) -> (c0, 0)> into %bt offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 2, 4> low array<i64: 0, 0> high array<i64: 6, 0> {tf.op = "concat"} : !dataflow.buffer<grid [2], local [1, 4], f32> -> !dataflow.buffer<grid [4], local [2, 4], f32>
+    dataflow.exchange %bq offsets affine_map<(c0) -> (c0 * 3, 0)> into %bt offsets affine_map<(c0) -> (c0 * 2, 0)> shape array<i64: 6, 4> low array<i64: 2, 0> high array<i64: 0, 0> {tf.op = "concat"} : !dataflow.buffer<grid [2], local [3, 4], f32> -> !dataflow.buffer<grid [4], local [2, 4], f32>
+    %t = dataflow.gather %bt offsets affine_map<(c0) -> (c0 * 2, 0)> : !dataflow.buffer<grid [4], local [2, 4], f32> -> tensor<8x4xf32>
+    dataflow.free %bp : !dataflow.buffer<grid [2], local [1, 4], f32>
+    dataflow.free %bq : !dataflow.buffer<grid [2], local [3, 4], f32>
+    dataflow.free %bt : !dataflow.buffer<grid [4], local [2, 4], f32>
+    func.return %t : tensor<8x4xf32>
+  }
+
+  // An exchange that reshapes: the 1x4x3x3 tensor (a conv output on a 4x3 grid) lands as
+  // 1x4x9 (tokens along the last axis) on 9 cores, one token each; dst_offsets index the
+  // reshaped tensor.
+// CHECK-LABEL: func.func @exchange_reshape(%y: tensor<1x4x3x3xf32>) -> tensor<1x4x9xf32> {
+// CHECK-NEXT:   %by = dataflow.alloc : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>{{$}}
+// CHECK-NEXT:   %bt = dataflow.alloc : !dataflow.buffer<grid [9], local [1, 4, 1], f32>{{$}}
+// CHECK-NEXT:   dataflow.scatter %y into %by offsets affine_map<(d0, d1) -> (0, d0, d1, 0)> : tensor<1x4x3x3xf32> -> !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>{{$}}
+// CHECK-NEXT:   dataflow.exchange %by offsets affine_map<(d0, d1) -> (0, d0, d1, 0)> into %bt offsets affine_map<(d0) -> (0, 0, d0)> shape array<i64: 1, 4, 3, 3> reshape array<i64: 1, 4, 9> {tf.op = "reshape"} : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32> -> !dataflow.buffer<grid [9], local [1, 4, 1], f32>{{$}}
+// CHECK-NEXT:   %t = dataflow.gather %bt offsets affine_map<(d0) -> (0, 0, d0)> : !dataflow.buffer<grid [9], local [1, 4, 1], f32> -> tensor<1x4x9xf32>{{$}}
+// CHECK-NEXT:   dataflow.free %by : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>{{$}}
+// CHECK-NEXT:   dataflow.free %bt : !dataflow.buffer<grid [9], local [1, 4, 1], f32>{{$}}
+// CHECK-NEXT:   func.return %t : tensor<1x4x9xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @exchange_reshape(%y: tensor<1x4x3x3xf32>) -> tensor<1x4x9xf32> {
+    %by = dataflow.alloc : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>
+    %bt = dataflow.alloc : !dataflow.buffer<grid [9], local [1, 4, 1], f32>
+    dataflow.scatter %y into %by offsets affine_map<(c0, c1) -> (0, c0, c1, 0)> : tensor<1x4x3x3xf32> -> !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>
+    dataflow.exchange %by offsets affine_map<(c0, c1) -> (0, c0, c1, 0)> into %bt offsets affine_map<(c0) -> (0, 0, c0)> shape array<i64: 1, 4, 3, 3> reshape array<i64: 1, 4, 9> {tf.op = "reshape"} : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32> -> !dataflow.buffer<grid [9], local [1, 4, 1], f32>
+    %t = dataflow.gather %bt offsets affine_map<(c0) -> (0, 0, c0)> : !dataflow.buffer<grid [9], local [1, 4, 1], f32> -> tensor<1x4x9xf32>
+    dataflow.free %by : !dataflow.buffer<grid [4, 3], local [1, 1, 1, 3], f32>
+    dataflow.free %bt : !dataflow.buffer<grid [9], local [1, 4, 1], f32>
+    func.return %t : tensor<1x4x9xf32>
+  }
 }
 // CHECK-NEXT: }{{$}}

@@ -852,3 +852,196 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: destination layout uses 1500 cores but target 'ipu-mk2' has 1472{{$}}
+
+// -----
+
+// rtensor.slice, rtensor.concat and rtensor.reshape (re-layouts that also move elements).
+// slice: two offsets for a rank-2 source but a rank-3 result
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = "rtensor.slice"(%x) <{offsets = array<i64: 0, 4>, src_layout = #rtensor.layout<grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]>, dst_layout = #rtensor.layout<grid = [2], axes = [0, -1, -1], blocks = [4, 4, 1], parts = [1, 1, 1]>}> : (tensor<8x12xf32>) -> tensor<8x4x1xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: a slice of a rank-2 tensor needs 2 offsets and a rank-2 result{{$}}
+
+// -----
+
+// slice: three offsets for a rank-2 source
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = rtensor.slice %x offsets array<i64: 0, 4, 0> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [2], axes = [0, -1], blocks = [4, 4], parts = [1, 1]> : tensor<8x12xf32> -> tensor<8x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: a slice of a rank-2 tensor needs 2 offsets and a rank-2 result{{$}}
+
+// -----
+
+// slice: the box runs past the end of the source (columns 10..14 of 12)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = rtensor.slice %x offsets array<i64: 0, 10> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [2], axes = [0, -1], blocks = [4, 4], parts = [1, 1]> : tensor<8x12xf32> -> tensor<8x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: axis 1: elements [10, 14) are not inside the source's 12{{$}}
+
+// -----
+
+// slice: a negative offset
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = rtensor.slice %x offsets array<i64: -1, 0> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [2], axes = [0, -1], blocks = [4, 4], parts = [1, 1]> : tensor<8x12xf32> -> tensor<8x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: axis 0: elements [-1, 7) are not inside the source's 8{{$}}
+
+// -----
+
+// slice: the result changes the element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = rtensor.slice %x offsets array<i64: 0, 4> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [2], axes = [0, -1], blocks = [4, 4], parts = [1, 1]> : tensor<8x12xf32> -> tensor<8x4xf16>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: slicing keeps the element type{{$}}
+
+// -----
+
+// slice: the destination layout must cover the slice (2 x 3 < 8 rows)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @slice(%x: tensor<8x12xf32>) {
+    %s = rtensor.slice %x offsets array<i64: 0, 4> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [2], axes = [0, -1], blocks = [3, 4], parts = [1, 1]> : tensor<8x12xf32> -> tensor<8x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout: axis 0 blocks of 3 x 2 (stride 3) do not cover size 8{{$}}
+
+// -----
+
+// concat: dim is not an axis of the result
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf32>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 2 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [3, 4], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf32>, tensor<6x4xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: dim 2 is not an axis of the rank-2 result{{$}}
+
+// -----
+
+// concat: two inputs but one source layout
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf32>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf32>, tensor<6x4xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: 2 inputs but 1 source layouts{{$}}
+
+// -----
+
+// concat: an input whose size off the concatenated axis differs (5 columns, the result has 4)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf32>, %b: tensor<6x5xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [3, 5], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf32>, tensor<6x5xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: input #1 of shape [6, 5] does not fit result [7, 4] off axis 0{{$}}
+
+// -----
+
+// concat: an input of another rank
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<4xf32>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1], blocks = [4], parts = [1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [3, 4], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<4xf32>, tensor<6x4xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: input #0 of shape [4] does not fit result [7, 4] off axis 0{{$}}
+
+// -----
+
+// concat: inputs of 1 + 6 rows into a result of 8
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf32>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [3, 4], parts = [1, 1]>] to <grid = [8], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf32>, tensor<6x4xf32> -> tensor<8x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: inputs add up to 7 along axis 0, the result has 8{{$}}
+
+// -----
+
+// concat: an input of another element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf16>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [3, 4], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf16>, tensor<6x4xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: input #0 has element type f16, the result f32{{$}}
+
+// -----
+
+// concat: an input's layout does not cover it (2 x 2 < 6 rows)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @concat(%a: tensor<1x4xf32>, %b: tensor<6x4xf32>) {
+    %r = rtensor.concat %a, %b dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [0, -1], blocks = [2, 4], parts = [1, 1]>] to <grid = [7], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> : tensor<1x4xf32>, tensor<6x4xf32> -> tensor<7x4xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: input #1 layout: axis 0 blocks of 2 x 2 (stride 2) do not cover size 6{{$}}
+
+// -----
+
+// reshape: 36 elements into 40
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @reshape(%x: tensor<1x4x3x3xf32>) {
+    %r = rtensor.reshape %x from <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> to <grid = [10], axes = [-1, -1, 0], blocks = [1, 4, 1], parts = [1, 1, 1]> : tensor<1x4x3x3xf32> -> tensor<1x4x10xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: cannot reshape 36 elements [1, 4, 3, 3] into 40 [1, 4, 10]{{$}}
+
+// -----
+
+// reshape: the result changes the element type
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @reshape(%x: tensor<1x4x3x3xf32>) {
+    %r = rtensor.reshape %x from <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> to <grid = [9], axes = [-1, -1, 0], blocks = [1, 4, 1], parts = [1, 1, 1]> : tensor<1x4x3x3xf32> -> tensor<1x4x9xi32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: reshaping keeps the element type{{$}}
+
+// -----
+
+// reshape: a destination layout of the source's rank, not the result's
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @reshape(%x: tensor<1x4x3x3xf32>) {
+    %r = rtensor.reshape %x from <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> to <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> : tensor<1x4x3x3xf32> -> tensor<1x4x9xf32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: destination layout has 4 axes for a rank-3 tensor{{$}}

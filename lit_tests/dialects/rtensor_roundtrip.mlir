@@ -143,5 +143,50 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @attrs() attributes {plan = #rtensor.plan<spatial = [2, 3], temporal = []>, layout = #rtensor.layout<grid = [2, 3], axes = [1, -1, 0], blocks = [5, 8, 3], parts = [1, 4, 3]>} {
     func.return
   }
+
+  // rtensor.slice: the K third (columns 4..7) of a fused 8x12 QKV projection held on a 2x3 grid
+  // (blocks of 4x4), brought into the row split its reader wants (4 cores, 2 rows each).
+// CHECK-LABEL: func.func @slice(%qkv: tensor<8x12xf32>) -> tensor<8x4xf32> {
+// CHECK-NEXT:   %k = rtensor.slice %qkv offsets array<i64: 0, 4> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [4], axes = [0, -1], blocks = [2, 4], parts = [1, 1]> {tf.op = "split"} : tensor<8x12xf32> -> tensor<8x4xf32>{{$}}
+// CHECK-NEXT:   func.return %k : tensor<8x4xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @slice(%qkv: tensor<8x12xf32>) -> tensor<8x4xf32> {
+    %k = rtensor.slice %qkv offsets array<i64: 0, 4> from <grid = [2, 3], axes = [0, 1], blocks = [4, 4], parts = [1, 1]> to <grid = [4], axes = [0, -1], blocks = [2, 4], parts = [1, 1]> {tf.op = "split"} : tensor<8x12xf32> -> tensor<8x4xf32>
+    func.return %k : tensor<8x4xf32>
+  }
+
+  // rtensor.concat of three inputs along rows, each in its own layout (a 1x4 token held by one
+  // core, 6x4 patches on a 2x2 grid, a 1x4 tail split by columns over 4 cores), into one 8x4
+  // tensor split by rows over 8 cores. `dim` prints with its type (i64); both spellings parse.
+// CHECK-LABEL: func.func @concat(%cls: tensor<1x4xf32>, %patches: tensor<6x4xf32>, %tail: tensor<1x4xf32>) -> tensor<8x4xf32> {
+// CHECK-NEXT:   %t = rtensor.concat %cls, %patches, %tail dim 0 : i64 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2, 2], axes = [0, 1], blocks = [3, 2], parts = [1, 1]>, #rtensor.layout<grid = [4], axes = [-1, 0], blocks = [1, 1], parts = [1, 1]>] to <grid = [8], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> {tf.op = "concat"} : tensor<1x4xf32>, tensor<6x4xf32>, tensor<1x4xf32> -> tensor<8x4xf32>{{$}}
+// CHECK-NEXT:   func.return %t : tensor<8x4xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @concat(%cls: tensor<1x4xf32>, %patches: tensor<6x4xf32>, %tail: tensor<1x4xf32>) -> tensor<8x4xf32> {
+    %t = rtensor.concat %cls, %patches, %tail dim 0 from [#rtensor.layout<grid = [1], axes = [-1, -1], blocks = [1, 4], parts = [1, 1]>, #rtensor.layout<grid = [2, 2], axes = [0, 1], blocks = [3, 2], parts = [1, 1]>, #rtensor.layout<grid = [4], axes = [-1, 0], blocks = [1, 1], parts = [1, 1]>] to <grid = [8], axes = [0, -1], blocks = [1, 4], parts = [1, 1]> {tf.op = "concat"} : tensor<1x4xf32>, tensor<6x4xf32>, tensor<1x4xf32> -> tensor<8x4xf32>
+    func.return %t : tensor<8x4xf32>
+  }
+
+  // rtensor.concat of two integer tensors along columns (2 + 6), into a layout whose columns
+  // are cut into 2 temporal parts.
+// CHECK-LABEL: func.func @concat_cols(%a: tensor<4x2xi32>, %b: tensor<4x6xi32>) -> tensor<4x8xi32> {
+// CHECK-NEXT:   %t = rtensor.concat %a, %b dim 1 : i64 from [#rtensor.layout<grid = [2], axes = [0, -1], blocks = [2, 2], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [-1, 0], blocks = [4, 3], parts = [1, 1]>] to <grid = [2], axes = [0, -1], blocks = [2, 8], parts = [1, 2]> : tensor<4x2xi32>, tensor<4x6xi32> -> tensor<4x8xi32>{{$}}
+// CHECK-NEXT:   func.return %t : tensor<4x8xi32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @concat_cols(%a: tensor<4x2xi32>, %b: tensor<4x6xi32>) -> tensor<4x8xi32> {
+    %t = rtensor.concat %a, %b dim 1 from [#rtensor.layout<grid = [2], axes = [0, -1], blocks = [2, 2], parts = [1, 1]>, #rtensor.layout<grid = [2], axes = [-1, 0], blocks = [4, 3], parts = [1, 1]>] to <grid = [2], axes = [0, -1], blocks = [2, 8], parts = [1, 2]> : tensor<4x2xi32>, tensor<4x6xi32> -> tensor<4x8xi32>
+    func.return %t : tensor<4x8xi32>
+  }
+
+  // rtensor.reshape: a conv output 1x4x3x3 (filters x rows x columns, on a 4x3 grid) collapsed
+  // to 1x4x9 (filters x tokens) and split over 9 cores by token, filters in 2 temporal parts.
+// CHECK-LABEL: func.func @reshape(%y: tensor<1x4x3x3xf32>) -> tensor<1x4x9xf32> {
+// CHECK-NEXT:   %t = rtensor.reshape %y from <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> to <grid = [9], axes = [-1, -1, 0], blocks = [1, 4, 1], parts = [1, 2, 1]> {tf.op = "reshape"} : tensor<1x4x3x3xf32> -> tensor<1x4x9xf32>{{$}}
+// CHECK-NEXT:   func.return %t : tensor<1x4x9xf32>{{$}}
+// CHECK-NEXT: }{{$}}
+  func.func @reshape(%y: tensor<1x4x3x3xf32>) -> tensor<1x4x9xf32> {
+    %t = rtensor.reshape %y from <grid = [4, 3], axes = [-1, 0, 1, -1], blocks = [1, 1, 1, 3], parts = [1, 1, 1, 1]> to <grid = [9], axes = [-1, -1, 0], blocks = [1, 4, 1], parts = [1, 2, 1]> {tf.op = "reshape"} : tensor<1x4x3x3xf32> -> tensor<1x4x9xf32>
+    func.return %t : tensor<1x4x9xf32>
+  }
 }
 // CHECK-NEXT: }{{$}}

@@ -1,4 +1,4 @@
-"""Structural classification of a scalar body: contraction, elementwise or reduction.
+"""Structural classification of a scalar body: contraction, elementwise, reduction or lookup.
 
 Decided from indexing maps, iterator types and the body's ops, never from op names. The
 lowering uses it to describe an op to the planner; the simulator uses it to pick a numpy
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import arith
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Block, BlockArgument, SSAValue
 
 from tilefabric.analysis.iteration_space import axis_terms
@@ -23,7 +24,7 @@ COMBINERS = {
 
 @dataclass(frozen=True)
 class KernelInfo:
-    kind: str  # "contraction" | "elementwise" | "reduction"
+    kind: str  # "contraction" | "elementwise" | "reduction" | "lookup"
     combiner: str | None  # how partial results along reduction dims combine
     batch: tuple[int, ...] = ()
     m: tuple[int, ...] = ()
@@ -31,6 +32,7 @@ class KernelInfo:
     k: tuple[int, ...] = ()
     lhs: int = 0  # which input plays A (has m), which plays B (has n)
     rhs: int = 1
+    lookup: tuple[int, int, int, int] = ()  # (keys, tags, table input, key offset) of a lookup
 
 
 def _strip_casts(value: SSAValue) -> SSAValue:
@@ -88,9 +90,56 @@ def _is_product(block: Block) -> bool:
     return factors == {id(block.args[0]), id(block.args[1])}
 
 
+def _int_constant(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _zero(value: SSAValue) -> bool:
+    owner = value.owner
+    return isinstance(owner, arith.ConstantOp) and isinstance(owner.value, (FloatAttr, IntegerAttr)) and owner.value.value.data == 0
+
+
+def lookup_operands(block: Block, n_inputs: int) -> tuple[int, int, int, int] | None:
+    """`yield add(out, select(key == tag, row, 0))` with key = ids (+ constant), tag and row
+    inputs: a one-hot contraction, i.e. a table lookup (see frontend/gather_lookup.py).
+    Returns (keys input, tags input, table input, key offset)."""
+    if len(block.last_op.operands) != 1:
+        return None
+    add = block.last_op.operands[0].owner
+    out_arg = block.args[n_inputs]
+    if not isinstance(add, (arith.AddfOp, arith.AddiOp)) or out_arg not in add.operands:
+        return None
+    select = (add.operands[1] if add.operands[0] is out_arg else add.operands[0]).owner
+    if not isinstance(select, arith.SelectOp) or not _zero(select.rhs):
+        return None
+    cmp = select.cond.owner
+    if not isinstance(cmp, arith.CmpiOp) or cmp.predicate.value.data != 0:  # eq
+        return None
+    key, tag, row = cmp.lhs, cmp.rhs, select.lhs
+    offset = 0
+    if isinstance(key.owner, arith.AddiOp):
+        consts = [_int_constant(v) for v in key.owner.operands]
+        if consts[1] is None:
+            return None
+        key, offset = key.owner.operands[0], consts[1]
+    args = list(block.args[:n_inputs])
+    if not all(isinstance(v, BlockArgument) and v in args for v in (key, tag, row)):
+        return None
+    return args.index(key), args.index(tag), args.index(row), offset
+
+
 def classify(maps, iterators: list[str], block: Block, n_inputs: int) -> KernelInfo:
     reductions = [d for d, it in enumerate(iterators) if it == "reduction"]
     n_outputs = len(maps) - n_inputs
+    if len(reductions) == 1 and n_outputs == 1:
+        found = lookup_operands(block, n_inputs)
+        if found is not None:
+            key_dims, tag_dims = ({d for t in axis_terms(maps[x]) for d, _ in t} for x in found[:2])
+            if tag_dims == set(reductions) and not key_dims & tag_dims:
+                return KernelInfo("lookup", "add", lookup=found)
     if reductions and n_inputs == 2 and n_outputs == 1 and _is_product(block):
         a, b, c = ({d for terms in axis_terms(m) for d, _ in terms} for m in maps)
         batch = tuple(sorted(a & b & c))

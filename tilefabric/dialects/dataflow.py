@@ -228,7 +228,10 @@ class ExchangeOp(IRDLOperation):
     `dest` (at dst_offsets); a core receives what it does not already hold. With `low`/`high`
     the destination holds the tensor padded by that many elements before/after each axis
     (dst_offsets index the padded tensor); padding positions keep the destination's values,
-    which a `dataflow.fill` with the pad value sets first (a convolution's zero padding)."""
+    which a `dataflow.fill` with the pad value sets first (a convolution's zero padding).
+    Negative `low`/`high` crop instead (a slice); a concat is one exchange per piece, each
+    padded up to the whole. With `reshape` the destination holds the tensor reshaped
+    (row-major) to that shape, and dst_offsets index the reshaped tensor."""
 
     name = "dataflow.exchange"
     source = operand_def(BufferType)
@@ -238,15 +241,19 @@ class ExchangeOp(IRDLOperation):
     shape = prop_def(DenseArrayBase)
     low = opt_prop_def(DenseArrayBase)
     high = opt_prop_def(DenseArrayBase)
+    reshape = opt_prop_def(DenseArrayBase)
     assembly_format = (
         "$source `offsets` $src_offsets `into` $dest `offsets` $dst_offsets `shape` qualified($shape)"
-        " (`low` qualified($low)^ `high` qualified($high))? attr-dict `:` type($source) `->` type($dest)"
+        " (`low` qualified($low)^ `high` qualified($high))? (`reshape` qualified($reshape)^)? attr-dict"
+        " `:` type($source) `->` type($dest)"
     )
 
-    def __init__(self, source, dest, src_offsets, dst_offsets, shape, attrs=None, low=None, high=None):
+    def __init__(self, source, dest, src_offsets, dst_offsets, shape, attrs=None, low=None, high=None, reshape=None):
         props = {"src_offsets": AffineMapAttr(src_offsets), "dst_offsets": AffineMapAttr(dst_offsets), "shape": i64_array(shape)}
         if low is not None:
             props.update(low=i64_array(low), high=i64_array(high))
+        if reshape is not None:
+            props.update(reshape=i64_array(reshape))
         super().__init__(operands=[source, dest], properties=props, attributes=attrs or {})
 
     def padding(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -265,9 +272,18 @@ class ExchangeOp(IRDLOperation):
         low, high = self.padding()
         if len(low) != len(shape) or len(high) != len(shape):
             raise VerifyException(f"exchange: low and high padding need one entry per tensor axis ({len(shape)})")
-        if any(v < 0 for v in low + high):
-            raise VerifyException("exchange: padding must be >= 0")
+        if self.reshape is not None:
+            into = self.reshape.get_values()
+            if self.low is not None:
+                raise VerifyException("exchange: a reshaping exchange cannot also pad")
+            if prod(into) != prod(shape):
+                raise VerifyException(f"exchange: cannot reshape {prod(shape)} elements into {list(into)}")
+            _check_layout_offsets(self, self.src_offsets.data, src, shape, "exchange source")
+            _check_layout_offsets(self, self.dst_offsets.data, dst, into, "exchange destination")
+            return
         padded = [n + a + b for n, a, b in zip(shape, low, high)]
+        if any(-a > n or -b > n for n, a, b in zip(shape, low, high)) or any(p <= 0 for p in padded):
+            raise VerifyException(f"exchange: cropping by low {list(low)} high {list(high)} leaves nothing of shape {list(shape)}")
         _check_layout_offsets(self, self.src_offsets.data, src, shape, "exchange source")
         _check_layout_offsets(self, self.dst_offsets.data, dst, padded, "exchange destination")
 

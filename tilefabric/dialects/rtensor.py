@@ -422,4 +422,138 @@ class PadOp(IRDLOperation):
         _check_layout(self, "destination", self.dst_layout, out, target, cover=False)
 
 
-RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp, PadOp], [PlanAttr, LayoutAttr])
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    """Re-layout that keeps a box: the result is `source[offsets : offsets + result shape]`
+    (unit strides), laid out as `dst_layout` (a split of a fused projection, a CLS token)."""
+
+    name = "rtensor.slice"
+    source = operand_def(TensorType)
+    result = result_def(TensorType)
+    offsets = prop_def(DenseArrayBase)
+    src_layout = prop_def(LayoutAttr)
+    dst_layout = prop_def(LayoutAttr)
+    traits = traits_def(Pure())
+
+    assembly_format = (
+        "$source `offsets` qualified($offsets) `from` $src_layout `to` $dst_layout attr-dict"
+        " `:` type($source) `->` type($result)"
+    )
+
+    def __init__(self, source, result_type, offsets, src_layout: LayoutAttr, dst_layout: LayoutAttr):
+        super().__init__(
+            operands=[source],
+            result_types=[result_type],
+            properties={"offsets": DenseArrayBase.from_list(i64, list(offsets)), "src_layout": src_layout, "dst_layout": dst_layout},
+        )
+
+    def cropping(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(low, high) as exchange padding: negative, it crops."""
+        shape, out = self.source.type.get_shape(), self.result.type.get_shape()
+        offsets = tuple(self.offsets.get_values())
+        return tuple(-o for o in offsets), tuple(o + r - n for o, r, n in zip(offsets, out, shape))
+
+    def verify_(self) -> None:
+        shape, out = self.source.type.get_shape(), self.result.type.get_shape()
+        offsets = tuple(self.offsets.get_values())
+        if not len(offsets) == len(out) == len(shape):
+            raise VerifyException(f"a slice of a rank-{len(shape)} tensor needs {len(shape)} offsets and a rank-{len(shape)} result")
+        for i, (o, r, n) in enumerate(zip(offsets, out, shape)):
+            if o < 0 or r < 1 or o + r > n:
+                raise VerifyException(f"axis {i}: elements [{o}, {o + r}) are not inside the source's {n}")
+        if self.result.type.element_type != self.source.type.element_type:
+            raise VerifyException("slicing keeps the element type")
+        target = enclosing_target(self)
+        _check_layout(self, "source", self.src_layout, shape, target, cover=True)
+        _check_layout(self, "destination", self.dst_layout, out, target, cover=True)
+
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    """Re-layout that joins: the inputs, each in its own layout, placed one after the other
+    along `dim` into one tensor laid out as `dst_layout`."""
+
+    name = "rtensor.concat"
+    inputs = var_operand_def(TensorType)
+    result = result_def(TensorType)
+    dim = prop_def(IntegerAttr)
+    src_layouts = prop_def(ArrayAttr[LayoutAttr])
+    dst_layout = prop_def(LayoutAttr)
+    traits = traits_def(Pure())
+
+    assembly_format = (
+        "$inputs `dim` $dim `from` $src_layouts `to` $dst_layout attr-dict `:` type($inputs) `->` type($result)"
+    )
+
+    def __init__(self, inputs, result_type, dim: int, src_layouts, dst_layout: LayoutAttr):
+        super().__init__(
+            operands=[list(inputs)],
+            result_types=[result_type],
+            properties={"dim": IntegerAttr(dim, i64), "src_layouts": ArrayAttr(src_layouts), "dst_layout": dst_layout},
+        )
+
+    def placements(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """Per input, (low, high) as exchange padding: where it sits inside the result."""
+        out = self.result.type.get_shape()
+        dim, start, found = self.dim.value.data, 0, []
+        for v in self.inputs:
+            n = v.type.get_shape()[dim]
+            low = tuple(start if a == dim else 0 for a in range(len(out)))
+            high = tuple(out[dim] - start - n if a == dim else 0 for a in range(len(out)))
+            found.append((low, high))
+            start += n
+        return found
+
+    def verify_(self) -> None:
+        out = self.result.type.get_shape()
+        dim = self.dim.value.data
+        if not 0 <= dim < len(out):
+            raise VerifyException(f"dim {dim} is not an axis of the rank-{len(out)} result")
+        if len(self.src_layouts.data) != len(self.inputs):
+            raise VerifyException(f"{len(self.inputs)} inputs but {len(self.src_layouts.data)} source layouts")
+        total = 0
+        for i, v in enumerate(self.inputs):
+            shape = v.type.get_shape()
+            if len(shape) != len(out) or any(a != b for k, (a, b) in enumerate(zip(shape, out)) if k != dim):
+                raise VerifyException(f"input #{i} of shape {fmt(shape)} does not fit result {fmt(out)} off axis {dim}")
+            if v.type.element_type != self.result.type.element_type:
+                raise VerifyException(f"input #{i} has element type {v.type.element_type}, the result {self.result.type.element_type}")
+            total += shape[dim]
+        if total != out[dim]:
+            raise VerifyException(f"inputs add up to {total} along axis {dim}, the result has {out[dim]}")
+        target = enclosing_target(self)
+        for i, (v, layout) in enumerate(zip(self.inputs, self.src_layouts.data)):
+            _check_layout(self, f"input #{i}", layout, v.type.get_shape(), target, cover=True)
+        _check_layout(self, "destination", self.dst_layout, out, target, cover=True)
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """Re-layout that reshapes (row-major, same elements): a collapse or expand of dims that
+    could not be folded into the loops around it (e.g. conv rows x columns into ViT tokens)."""
+
+    name = "rtensor.reshape"
+    source = operand_def(TensorType)
+    result = result_def(TensorType)
+    src_layout = prop_def(LayoutAttr)
+    dst_layout = prop_def(LayoutAttr)
+    traits = traits_def(Pure())
+
+    assembly_format = "$source `from` $src_layout `to` $dst_layout attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source, result_type, src_layout: LayoutAttr, dst_layout: LayoutAttr):
+        super().__init__(operands=[source], result_types=[result_type],
+                         properties={"src_layout": src_layout, "dst_layout": dst_layout})
+
+    def verify_(self) -> None:
+        shape, out = self.source.type.get_shape(), self.result.type.get_shape()
+        if prod(shape) != prod(out):
+            raise VerifyException(f"cannot reshape {prod(shape)} elements {fmt(shape)} into {prod(out)} {fmt(out)}")
+        if self.result.type.element_type != self.source.type.element_type:
+            raise VerifyException("reshaping keeps the element type")
+        target = enclosing_target(self)
+        _check_layout(self, "source", self.src_layout, shape, target, cover=True)
+        _check_layout(self, "destination", self.dst_layout, out, target, cover=True)
+
+
+RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp, PadOp, SliceOp, ConcatOp, ReshapeOp], [PlanAttr, LayoutAttr])

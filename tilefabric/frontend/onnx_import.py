@@ -14,7 +14,8 @@ from tilefabric.frontend.isolate import ChildFailed, run_isolated
 from tilefabric.frontend.mlir_input import main_func, parse_module, require_static_shapes
 from tilefabric.frontend.model import ImportedModel
 from tilefabric.frontend.torch_lowering import lower, preload
-from tilefabric.frontend.weight_folding import fold_weight_computations
+from tilefabric.frontend.gather_lookup import convert_gathers
+from tilefabric.frontend.weight_folding import fold_weight_computations, lift_inline_constants
 from tilefabric.frontend.weight_reshapes import propagate_reshapes
 
 
@@ -59,8 +60,10 @@ def import_onnx(path: str | Path) -> ImportedModel:
     weights = {name: prep.weights[name] for name in prep.weight_names}
     weights.update(extracted)
     propagate_reshapes(module, weights, where)
-    if fold_weight_computations(module, weights, where):
-        propagate_reshapes(module, weights, where)  # reshapes of the folded results
+    lift_inline_constants(module, weights)
+    # until nothing changes: folding feeds constant gathers, lookups expose reshapes
+    while fold_weight_computations(module, weights, where) + convert_gathers(module, weights, where):
+        propagate_reshapes(module, weights, where)
     return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
                          input_shapes=shapes, input_dtypes=dtypes,
                          output_names=prep.output_names, linalg_text=text)

@@ -12,6 +12,7 @@ from onnx import TensorProto, numpy_helper
 
 from tilefabric.errors import TileFabricError
 from tilefabric.frontend.fold_batchnorm import fold_batchnorm_into_conv
+from tilefabric.frontend.shape_folding import fold_shape_computations
 
 TARGET_OPSET = 17
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE}
@@ -144,6 +145,7 @@ def prepare(model: onnx.ModelProto, where: str) -> PreparedModel:
             node.name = f"{node.op_type}_{i}"
     _check_supported(model, where)
     _hoist_constants(graph)
+    fold_shape_computations(model, default_opset(model), where)
     fold_batchnorm_into_conv(graph)
     weights = _lift_weights(model)
     if default_opset(model) < TARGET_OPSET:

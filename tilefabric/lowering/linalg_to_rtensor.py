@@ -13,10 +13,10 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp
+from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, ConcatOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp, ReshapeOp, SliceOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
-from tilefabric.lowering.op_space_from_ir import op_space
+from tilefabric.lowering.op_space_from_ir import element_bytes, op_space
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.planner.roofline import roofline
 from tilefabric.planner.search import relayout_cycles, search
@@ -98,11 +98,29 @@ def pad_value(op: tensor.PadOp, label: str):
     return owner.value
 
 
-def padded_source(value: SSAValue) -> SSAValue:
-    """The tensor a (chain of) tensor.pad pads, or `value` itself."""
-    while isinstance(value.owner, tensor.PadOp):
+RESHAPES = (tensor.CollapseShapeOp, tensor.ExpandShapeOp)  # those propagate-reshapes could not remove
+MOVEMENT = (tensor.PadOp, tensor.ExtractSliceOp, tensor.ConcatOp) + RESHAPES
+
+
+def moved_source(value: SSAValue) -> SSAValue | None:
+    """The tensor a chain of pads and slices moves, or `value` itself; None past a concat
+    (several sources) or a reshape (another rank: no layout to match)."""
+    while isinstance(value.owner, (tensor.PadOp, tensor.ExtractSliceOp)):
         value = value.owner.source
-    return value
+    return None if isinstance(value.owner, (tensor.ConcatOp,) + RESHAPES) else value
+
+
+def _check_movement(op, label: str) -> None:
+    """Static pads with a constant, unit-stride slices that keep the rank, static concats."""
+    if isinstance(op, tensor.PadOp):
+        pad_value(op, label)
+    elif isinstance(op, tensor.ExtractSliceOp):
+        if op.offsets or op.sizes or op.strides:
+            raise TileFabricError(f"operator '{label}': tensor.extract_slice with dynamic offsets or sizes is not supported")
+        if any(s != 1 for s in op.static_strides.get_values()):
+            raise TileFabricError(f"operator '{label}': a strided slice (strides {list(op.static_strides.get_values())}) is not supported")
+        if len(op.result.type.get_shape()) != len(op.source.type.get_shape()):
+            raise TileFabricError(f"operator '{label}': a rank-reducing tensor.extract_slice is not supported")
 
 
 def _collect(fn: func.FuncOp) -> list[_Generic]:
@@ -110,10 +128,8 @@ def _collect(fn: func.FuncOp) -> list[_Generic]:
     for index, op in enumerate(list(fn.body.block.ops)):
         if isinstance(op, PASSIVE_OPS):
             continue
-        if isinstance(op, tensor.PadOp):
-            pad_value(op, op_label(op, index, "pad"))
-            if isinstance(op.source.owner, tensor.PadOp):
-                raise TileFabricError(f"operator '{op_label(op, index, 'pad')}': a pad of a pad is not supported")
+        if isinstance(op, MOVEMENT):
+            _check_movement(op, op_label(op, index, op.name.split(".")[-1]))
             continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
@@ -139,7 +155,7 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
         g.node = len(nodes)
         nodes.append(OpNode(
             g.label, result,
-            tuple(producer.get(padded_source(v)) for v in g.op.inputs),
+            tuple(producer.get(moved_source(v)) for v in g.op.inputs),
             tuple(isinstance(v, BlockArgument) for v in g.op.inputs),
         ))
         for r in g.op.results:
@@ -166,16 +182,11 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
             for v in op.inputs:
                 if isinstance(v, BlockArgument):
                     out_layout[v] = spread_layout(tuple(v.type.get_shape()), target.cores)
-        incoming = {x: out_layout[v] for x, v in enumerate(operands) if v in out_layout}
-        for x, v in enumerate(operands):  # a padded operand is brought in by its own re-layout
-            if isinstance(v.owner, tensor.PadOp):
-                src = v.owner.source
-                incoming[x] = out_layout.get(src) or spread_layout(tuple(src.type.get_shape()), target.cores)
+        mover = _Mover(out_layout, target)
+        wanted = [plan.layout(space, x) for x in range(len(operands))]
         # Re-layouts run under this op's label, so its prediction includes them.
-        predicted = plan.predicted_cycles + incoming_relayout_cycles(plan, space, incoming, target)
-        new_operands = [_pad(v, incoming[x], plan.layout(space, x), op, label) if isinstance(v.owner, tensor.PadOp)
-                        else _relayout_if_needed(v, out_layout.get(v), plan.layout(space, x), op, label)
-                        for x, v in enumerate(operands)]
+        predicted = plan.predicted_cycles + sum(mover.cycles(v, w) for v, w in zip(operands, wanted))
+        new_operands = [mover.bring(v, w, op, label) for v, w in zip(operands, wanted)]
         compute = _build_compute(op, new_operands, replace(plan, predicted_cycles=predicted), g.iterators, label)
         if g.node is not None:
             _annotate(compute, nodes[g.node], plan, target, options.record_timing)
@@ -187,21 +198,72 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
             if strategy == "vgm":
                 res, layout = _write_back(compute, res, layout, target, label)
             out_layout[res] = layout
-    for op in list(fn.body.block.ops):
-        if isinstance(op, tensor.PadOp):
+    ret = fn.body.block.last_op
+    mover = _Mover(out_layout, target)
+    for x, v in enumerate(ret.operands):
+        if isinstance(v.owner, MOVEMENT):
+            ret.operands[x] = mover.bring(v, spread_layout(tuple(v.type.get_shape()), target.cores), ret, "output")
+    for op in reversed(list(fn.body.block.ops)):
+        if isinstance(op, MOVEMENT):
             if op.result.uses:
-                raise TileFabricError(f"operator '{op_label(op, 0, 'pad')}': a padded tensor must be read by linalg ops only")
+                raise TileFabricError(f"internal: '{op.name}' still has users after planning")
             Rewriter.erase_op(op)
 
 
-def _pad(value: SSAValue, have: Layout, want: Layout, before: Operation, label: str) -> SSAValue:
-    """rtensor.pad: the padded operand, brought from its source's layout into `want`."""
-    pad = value.owner
-    pad_op = PadOp(pad.source, value.type, pad.static_low.get_values(), pad.static_high.get_values(),
-                   pad_value(pad, label), layout_attr(have), layout_attr(want))
-    pad_op.attributes["tf.op"] = StringAttr(label)
-    Rewriter.insert_op(pad_op, _before(before))
-    return pad_op.result
+class _Mover:
+    """Pads, slices and concats become re-layouts that write straight into the layout their
+    reader wants (one per reader); a moved tensor whose source is itself moved is first
+    brought to the chip-wide spread layout."""
+
+    def __init__(self, out_layout: dict, target):
+        self.out_layout, self.target = out_layout, target
+
+    def _spread(self, value: SSAValue) -> Layout:
+        return spread_layout(tuple(value.type.get_shape()), self.target.cores)
+
+    def _have(self, value: SSAValue) -> Layout:
+        if isinstance(value.owner, MOVEMENT):
+            return self._spread(value)
+        return self.out_layout.get(value) or self._spread(value)
+
+    def cycles(self, value: SSAValue, want: Layout) -> float:
+        """Predicted cycles to bring `value` into `want` (every moved piece once)."""
+        owner = value.owner
+        if not isinstance(owner, MOVEMENT):
+            have = self.out_layout.get(value)
+            return 0.0 if have is None else relayout_cycles(self.target, have, want, element_bytes(value))
+        sources = list(owner.inputs) if isinstance(owner, tensor.ConcatOp) else [owner.src if isinstance(owner, RESHAPES) else owner.source]
+        return sum(relayout_cycles(self.target, self._have(src), want, element_bytes(value))
+                   + (self.cycles(src, self._spread(src)) if isinstance(src.owner, MOVEMENT) else 0.0)
+                   for src in sources)
+
+    def _source(self, value: SSAValue, before: Operation, label: str) -> tuple[SSAValue, Layout]:
+        if isinstance(value.owner, MOVEMENT):
+            layout = self._spread(value)
+            return self.bring(value, layout, before, label), layout
+        return value, self._have(value)
+
+    def bring(self, value: SSAValue, want: Layout, before: Operation, label: str) -> SSAValue:
+        owner = value.owner
+        if isinstance(owner, tensor.PadOp):
+            src, have = self._source(owner.source, before, label)
+            new = PadOp(src, value.type, owner.static_low.get_values(), owner.static_high.get_values(),
+                        pad_value(owner, label), layout_attr(have), layout_attr(want))
+        elif isinstance(owner, tensor.ExtractSliceOp):
+            src, have = self._source(owner.source, before, label)
+            new = SliceOp(src, value.type, owner.static_offsets.get_values(), layout_attr(have), layout_attr(want))
+        elif isinstance(owner, tensor.ConcatOp):
+            pieces = [self._source(v, before, label) for v in owner.inputs]
+            new = ConcatOp([v for v, _ in pieces], value.type, owner.dim.value.data,
+                           [layout_attr(h) for _, h in pieces], layout_attr(want))
+        elif isinstance(owner, RESHAPES):
+            src, have = self._source(owner.src, before, label)
+            new = ReshapeOp(src, value.type, layout_attr(have), layout_attr(want))
+        else:
+            return _relayout_if_needed(value, self.out_layout.get(value), want, before, label)
+        new.attributes["tf.op"] = StringAttr(label)
+        Rewriter.insert_op(new, _before(before))
+        return new.result
 
 
 def _write_back(compute, res: SSAValue, layout: Layout, target, label: str):
@@ -229,10 +291,6 @@ def _annotate(compute, node: OpNode, plan: Plan, target, timing: bool) -> None:
         compute.attributes[key] = FloatAttr(round(float(value), 1), 64)
     if timing:
         compute.attributes["tf.search_seconds"] = FloatAttr(round(s.seconds, 4), 64)
-
-
-def incoming_relayout_cycles(plan: Plan, space, incoming: dict, target) -> float:
-    return sum(relayout_cycles(target, have, plan.layout(space, x), space.bytes_of(x)) for x, have in incoming.items())
 
 
 def _relayout_if_needed(value: SSAValue, have: Layout | None, want: Layout, before: Operation, label: str) -> SSAValue:

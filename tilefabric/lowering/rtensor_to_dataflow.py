@@ -14,7 +14,7 @@ from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
 
 from tilefabric.dialects import dataflow as df
-from tilefabric.dialects.rtensor import ComputeOp, PadOp, RelayoutOp
+from tilefabric.dialects.rtensor import ComputeOp, ConcatOp, PadOp, RelayoutOp, ReshapeOp, SliceOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
 from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, shifts_so_far, where_nonzero_map
@@ -67,6 +67,12 @@ class _Lowering:
                 self.lower_relayout(op)
             elif isinstance(op, PadOp):
                 self.lower_pad(op)
+            elif isinstance(op, SliceOp):
+                self.lower_slice(op)
+            elif isinstance(op, ConcatOp):
+                self.lower_concat(op)
+            elif isinstance(op, ReshapeOp):
+                self.lower_reshape(op)
             elif isinstance(op, func.ReturnOp):
                 self.lower_return(op)
             elif isinstance(op, arith.ConstantOp):
@@ -132,6 +138,39 @@ class _Lowering:
         self.emit(df.FillOp(dst, op.value, None, dict(tag)))
         low, high = op.padding()
         self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), src.type.get_shape(), dict(tag), low, high))
+        self.placed[op.result] = (dst, want)
+
+    def lower_slice(self, op: SliceOp) -> None:
+        """One exchange that crops: negative padding drops what lies outside the slice."""
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "slice"
+        have, want = layout_of(op.src_layout), layout_of(op.dst_layout)
+        buf = self.buffer_for(op.source, have, label, writable=False)
+        dst = self.alloc(want, op.source.type.element_type, label)
+        low, high = op.cropping()
+        self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), op.source.type.get_shape(),
+                                {"tf.op": StringAttr(label)}, low, high))
+        self.placed[op.result] = (dst, want)
+
+    def lower_reshape(self, op: ReshapeOp) -> None:
+        """One exchange whose destination indexes the reshaped tensor."""
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "reshape"
+        have, want = layout_of(op.src_layout), layout_of(op.dst_layout)
+        buf = self.buffer_for(op.source, have, label, writable=False)
+        dst = self.alloc(want, op.source.type.element_type, label)
+        self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), op.source.type.get_shape(),
+                                {"tf.op": StringAttr(label)}, reshape=op.result.type.get_shape()))
+        self.placed[op.result] = (dst, want)
+
+    def lower_concat(self, op: ConcatOp) -> None:
+        """One exchange per input, each padded up to the whole: together they fill it."""
+        label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "concat"
+        want = layout_of(op.dst_layout)
+        dst = self.alloc(want, op.result.type.element_type, label)
+        for value, layout, (low, high) in zip(op.inputs, op.src_layouts.data, op.placements()):
+            have = layout_of(layout)
+            buf = self.buffer_for(value, have, label, writable=False)
+            self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), value.type.get_shape(),
+                                    {"tf.op": StringAttr(label)}, low, high))
         self.placed[op.result] = (dst, want)
 
     def lower_compute(self, op: ComputeOp) -> None:

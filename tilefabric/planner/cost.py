@@ -55,6 +55,8 @@ def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
     if space.kind == "contraction":
         return target.contraction_cycles(_prod_cols(U, space.batch), _prod_cols(U, space.m),
                                          _prod_cols(U, space.k), _prod_cols(U, space.n), space.elem_bytes)
+    if space.kind == "lookup":
+        return target.lookup_cycles(_prod_cols(U, space.vector_dims()))
     return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
 
 

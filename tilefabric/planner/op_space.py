@@ -22,7 +22,7 @@ class OpSpace:
     operand_dims: tuple[tuple[int, ...], ...]  # ins then outs; -1 = constant (unit) axis, -2 = window
     n_inputs: int
     reduction_dims: tuple[int, ...]
-    kind: str  # contraction | elementwise | reduction
+    kind: str  # contraction | elementwise | reduction | lookup
     combiner: str | None
     elem_bytes: int  # element size the compute unit works at (inputs for a contraction)
     operand_bytes: tuple[int, ...] = ()  # per operand, for memory and traffic
@@ -72,12 +72,22 @@ class OpSpace:
 
     def can_pad(self, d: int) -> bool:
         """Padding a parallel dim is always exact (padded results are dropped); padding a
-        reduction dim is exact only when zeros vanish in the body (multiply-accumulate)."""
-        return d not in self.reduction_dims or self.kind == "contraction"
+        reduction dim is exact only when zeros vanish in the body (multiply-accumulate; a
+        lookup, whose padded row tags are 0 and match no key)."""
+        return d not in self.reduction_dims or self.kind in ("contraction", "lookup")
 
     def can_split(self, d: int) -> bool:
         """A reduction dim may be split over cores only if partial results can be combined."""
         return d not in self.reduction_dims or self.combiner is not None
 
+    def vector_dims(self) -> tuple[int, ...]:
+        """Dims the vector unit iterates over: all, except a lookup's table rows (a core
+        finds its row by address, it does not scan the table)."""
+        if self.kind == "lookup":
+            return tuple(d for d in range(self.n_dims) if d not in self.reduction_dims)
+        return tuple(range(self.n_dims))
+
     def flops(self) -> float:
-        return 2.0 * prod(self.sizes) if self.kind == "contraction" else float(prod(self.sizes))
+        if self.kind == "contraction":
+            return 2.0 * prod(self.sizes)
+        return float(prod(self.sizes[d] for d in self.vector_dims()))

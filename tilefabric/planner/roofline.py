@@ -49,6 +49,6 @@ def roofline(space: OpSpace, target: Target) -> Roofline:
         dtype = "f16" if space.elem_bytes == 2 else "f32"
         compute = target.roofline_cycles(space.flops(), dtype)
     else:
-        compute = prod(space.sizes) * target.vector.large_cycles_per_elem / target.cores
+        compute = space.flops() * target.vector.large_cycles_per_elem / target.cores
     link = link_words(space, target.cores) * space.elem_bytes / target.link_bytes_per_cycle
     return Roofline(float(compute), float(link))

@@ -40,6 +40,9 @@ BINARY = {
     arith.MaxnumfOp: np.fmax, arith.MinnumfOp: np.fmin,
     arith.MaxSIOp: np.maximum, arith.MinSIOp: np.minimum,
     mathd.PowFOp: np.power, mathd.FPowIOp: fpowi,
+    arith.AndIOp: np.bitwise_and, arith.OrIOp: np.bitwise_or, arith.XOrIOp: np.bitwise_xor,
+    arith.DivSIOp: lambda a, b: np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b)),  # rounds to 0
+    arith.RemSIOp: np.fmod, arith.FloorDivSIOp: np.floor_divide,
 }
 UNARY = {
     arith.NegfOp: np.negative, mathd.ExpOp: np.exp, mathd.LogOp: np.log, mathd.SqrtOp: np.sqrt,
@@ -56,9 +59,14 @@ CMPF_NAMES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "
 CMPI_NAMES = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
 
 
+CASTS = (arith.ExtFOp, arith.TruncFOp, arith.SIToFPOp, arith.FPToSIOp, arith.ExtSIOp, arith.ExtUIOp, arith.TruncIOp,
+         arith.IndexCastOp, arith.UIToFPOp)
+
+
 def numpy_dtype(elt) -> np.dtype:
     name = str(elt)
-    table = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i1": np.bool_, "i8": np.int8, "i32": np.int32, "i64": np.int64}
+    table = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i1": np.bool_, "i8": np.int8, "i32": np.int32, "i64": np.int64,
+             "index": np.int64}
     if name not in table:
         raise TileFabricError(f"unsupported element type '{name}' in the simulator")
     return np.dtype(table[name])
@@ -69,12 +77,14 @@ def check_supported(block: Block, where: str) -> None:
     for op in block.ops:
         if op is block.last_op:
             continue
-        known = (arith.ConstantOp, arith.CmpfOp, arith.CmpiOp, arith.SelectOp, arith.ExtFOp, arith.TruncFOp, arith.SIToFPOp, arith.FPToSIOp)
+        known = (arith.ConstantOp, arith.CmpfOp, arith.CmpiOp, arith.SelectOp) + CASTS
         if type(op) not in BINARY and type(op) not in UNARY and not isinstance(op, known):
             raise TileFabricError(f"{where}: body op '{op.name}' is not supported by the simulator yet")
 
 
-def evaluate(block: Block, args: list[np.ndarray]) -> list[np.ndarray]:
+def evaluate(block: Block, args: list[np.ndarray], loop_indices=None) -> list[np.ndarray]:
+    """`loop_indices[d]`: the index of loop dim d at every point (read by linalg.index); only
+    the import-time evaluator passes them, the chip's bodies never read indices."""
     env = {id(a): v for a, v in zip(block.args, args)}
 
     def get(v):
@@ -101,8 +111,14 @@ def evaluate(block: Block, args: list[np.ndarray]) -> list[np.ndarray]:
             out = CMPI[CMPI_NAMES[op.predicate.value.data]](get(op.lhs), get(op.rhs))
         elif isinstance(op, arith.SelectOp):
             out = np.where(get(op.cond), get(op.lhs), get(op.rhs))
-        else:  # casts
+        elif op.name == "linalg.index":
+            if loop_indices is None:
+                raise TileFabricError("body reads loop indices (linalg.index), which only import-time folding provides")
+            out = loop_indices[op.dim.value.data]
+        elif isinstance(op, CASTS):
             out = np.asarray(get(op.operands[0])).astype(numpy_dtype(op.results[0].type))
+        else:
+            raise TileFabricError(f"body op '{op.name}' is not supported by the evaluator")
         if len(op.results) == 1:
             res_dtype = numpy_dtype(op.results[0].type)
             env[id(op.results[0])] = np.asarray(out).astype(res_dtype, copy=False)

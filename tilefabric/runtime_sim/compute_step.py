@@ -125,6 +125,8 @@ class ComputeStep:
         if self.info.kind == "contraction":
             p = lambda dims: prod(s[d] for d in dims)  # noqa: E731
             return float(target.contraction_cycles(p(self.info.batch), p(self.info.m), p(self.info.k), p(self.info.n), eb))
+        if self.info.kind == "lookup":
+            return float(target.lookup_cycles(prod(n for d, n in enumerate(s) if d not in self.reductions)))
         return float(target.elementwise_cycles(prod(s), self.n_in))
 
     def _boxes(self, symbols) -> list[Box]:
@@ -143,7 +145,12 @@ class ComputeStep:
         # Padding is NaN-filled on purpose (a read of it must poison the result), so
         # arithmetic on it is expected: numpy must not print warnings on the CLI's stderr.
         with np.errstate(all="ignore"):
-            results = [self._matmul(slices)] if self.info.kind == "contraction" else self._general(slices)
+            if self.info.kind == "contraction":
+                results = [self._matmul(slices)]
+            elif self.info.kind == "lookup":
+                results = self._lookup(slices)
+            else:
+                results = self._general(slices)
         for x, res in enumerate(results):
             boxes[self.n_in + x].write(bufs[self.n_in + x], res)
 
@@ -228,6 +235,30 @@ class ComputeStep:
                 results.append(self._to_output(REDUCE[comb](old, red), self.n_in + x, outs[x].shape))
             return results
         return self._sequential(ins, outs)
+
+    def _lookup(self, slices):
+        """out += table[row whose tag == key]: each core finds its row by address when its
+        tags are consecutive (then 0-padding), as a frontend lookup's are; any other tags
+        take the exact one-hot evaluation of the body."""
+        keys_x, tags_x, table_x, offset = self.info.lookup
+        v = self.reductions[0]
+        rows = self.sizes[v]
+        tags = slices[tags_x].reshape(self.cores, rows).astype(np.int64)
+        first = tags[:, 0]
+        real = np.count_nonzero(tags, axis=1)
+        span = np.arange(rows)
+        if not np.array_equal(tags, np.where(span < real[:, None], first[:, None] + span, 0)):
+            return self._general(slices)
+        at_v = [self.cores] + [1] * len(self.sizes)
+        keys = self._full(slices[keys_x], self.dims[keys_x]).astype(np.int64) + offset
+        pos = keys - first.reshape(at_v)
+        found = (pos >= 0) & (pos < real.reshape(at_v))
+        table = self._full(slices[table_x], self.dims[table_x])
+        picked = np.take_along_axis(table, np.clip(pos, 0, rows - 1), axis=1 + v)
+        out = slices[self.n_in]
+        old = self._full(out, self.dims[self.n_in])
+        term = np.where(found, picked, np.zeros((), dtype=picked.dtype))
+        return [self._to_output(old + term, self.n_in, out.shape)]
 
     def _pick(self, a, point):
         sel = [slice(None)] * a.ndim

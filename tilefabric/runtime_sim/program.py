@@ -22,6 +22,12 @@ def label_of(op) -> str:
     return a.data if isinstance(a, StringAttr) else op.name
 
 
+def place(tensor: np.ndarray, low, high) -> np.ndarray:
+    """The tensor in destination coordinates: padded by positive, cropped by negative low/high."""
+    crop = tuple(slice(max(-a, 0), n - max(-b, 0)) for n, a, b in zip(tensor.shape, low, high))
+    return np.pad(tensor[crop], tuple((max(a, 0), max(b, 0)) for a, b in zip(low, high)))
+
+
 def _bytes(t: df.BufferType) -> int:
     return prod(t.local_shape) * numpy_dtype(t.element_type).itemsize
 
@@ -137,7 +143,11 @@ class Program:
         so = eval_on_grid(op.src_offsets.data, st.grid_shape)
         do = eval_on_grid(op.dst_offsets.data, dt.grid_shape)
         low, high = op.padding()
-        received = received_elements(so, st.local_shape, do, dt.local_shape, shape, low)
+        into = tuple(op.reshape.get_values()) if op.reshape is not None else None
+        if into is None:
+            received = received_elements(so, st.local_shape, do, dt.local_shape, shape, low)
+        else:  # reshaped: positions change, so every destination core receives its whole box
+            received = received_elements(so[:0], st.local_shape, do, dt.local_shape, into)
         itemsize = numpy_dtype(dt.element_type).itemsize
         worst = int(received.max()) * itemsize if len(received) else 0
         moved = int(received.sum()) * itemsize
@@ -145,19 +155,21 @@ class Program:
         # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
         syncs = float(self.target.exchange_cycles(worst)) - transfer if worst else 0.0
 
-        padded = any(low) or any(high)
+        padded = any(v > 0 for v in low + high)
         inside = None
         if padded:  # which positions of each destination box hold tensor data (not padding)
-            region = np.pad(np.ones(shape, dtype=bool), tuple(zip(low, high)))
+            region = place(np.ones(shape, dtype=bool), low, high)
             inside = read_boxes(region, do, dt.local_shape)
 
         def exchange(m, s):
             src = m.buffers[id(op.source)]
-            whole = write_boxes(shape, src.dtype, src, so)
+            whole = place(write_boxes(shape, src.dtype, src, so), low, high)
+            if into is not None:
+                whole = whole.reshape(into)
             if not padded:
                 m.buffers[id(op.dest)][...] = read_boxes(whole, do, dt.local_shape)
             else:
-                boxes = read_boxes(np.pad(whole, tuple(zip(low, high))), do, dt.local_shape)
+                boxes = read_boxes(whole, do, dt.local_shape)
                 dest = m.buffers[id(op.dest)]
                 dest[...] = np.where(inside, boxes, dest)
             m.charge(label, shift=transfer, sync=syncs, moved=moved)

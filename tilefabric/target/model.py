@@ -146,6 +146,11 @@ class Target:
             return self.vector.unary_cycles(n_elems)
         return self.vector.binary_cycles(n_elems)
 
+    def lookup_cycles(self, n_out_elems):
+        """A table lookup step: per output element, one key compare and one select-add
+        against the rows this core holds (found by address, not by scanning them)."""
+        return 2 * self.vector.binary_cycles(n_out_elems)
+
     def partial_sum_cycles(self, out_elems, copies, elem_bytes: int):
         """(sync, transfer, compute) cycles to reduce `copies` partial sums of out_elems each."""
         out = np.asarray(out_elems, dtype=np.float64)
