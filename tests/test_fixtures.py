@@ -62,11 +62,9 @@ def test_fixture_matches_onnxruntime(name: str) -> None:
         assert max_rel_err(got, ref) <= RTOL, (out, max_rel_err(got, ref))
 
 
-CLI_FIXTURE = "cnn_bn_dw"
-
-
-@pytest.mark.parametrize("name", [_param(CLI_FIXTURE)])
+@pytest.mark.parametrize("name", [_param(n) for n in NAMES])
 def test_cli_run_check(name: str, tmp_path: Path) -> None:
+    """`tilefabric run M.onnx --target ipu-mk2 --check`, on the stored inputs, exits 0."""
     inputs, _ = load_npz(name)
     npz = tmp_path / "inputs.npz"
     np.savez(npz, **inputs)
@@ -75,3 +73,4 @@ def test_cli_run_check(name: str, tmp_path: Path) -> None:
                            "--target", "ipu-mk2", "--inputs", str(npz), "--check"],
                           capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "check vs onnxruntime: PASS" in proc.stdout

@@ -98,11 +98,15 @@ def load(model: str | os.PathLike | onnx.ModelProto) -> LoadedModel:
 
 
 # --- inputs --------------------------------------------------------------------------------
-def _random_array(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Data a model can consume without overflow: normal floats, small integers, coin flips."""
+def _random_array(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype,
+                  bound: int | None = None) -> np.ndarray:
+    """Data a model can consume without overflow: normal floats, small integers, coin flips;
+    indices into a table (`bound` rows) stay in range."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return rng.random(shape) < 0.5
+    if np.issubdtype(dtype, np.integer) and bound is not None:
+        return rng.integers(0, bound, size=shape).astype(dtype)
     if np.issubdtype(dtype, np.integer):
         low = 0 if np.issubdtype(dtype, np.unsignedinteger) else -8
         return rng.integers(low, 8, size=shape).astype(dtype)
@@ -141,7 +145,8 @@ def prepare_inputs(imported: ImportedModel, inputs: Mapping[str, Any] | None = N
     rng = np.random.default_rng(seed)
     prepared = {}
     for name, (shape, dtype) in expected.items():
-        generated = _random_array(rng, shape, dtype)  # drawn even when given: stable per-name data
+        # drawn even when given: stable per-name data
+        generated = _random_array(rng, shape, dtype, imported.index_bounds.get(name))
         prepared[name] = _validate_one(name, inputs[name], shape, dtype) if name in inputs else generated
     return prepared
 

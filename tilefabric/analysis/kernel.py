@@ -125,6 +125,8 @@ def lookup_operands(block: Block, n_inputs: int) -> tuple[int, int, int, int] | 
         if consts[1] is None:
             return None
         key, offset = key.owner.operands[0], consts[1]
+    if isinstance(key.owner, arith.ExtSIOp):  # i32 ids widened to the tags' i64
+        key = key.owner.input
     args = list(block.args[:n_inputs])
     if not all(isinstance(v, BlockArgument) and v in args for v in (key, tag, row)):
         return None

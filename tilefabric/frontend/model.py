@@ -24,6 +24,7 @@ class ImportedModel:
     input_dtypes: list[np.dtype] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
     linalg_text: str = ""
+    index_bounds: dict[str, int] = field(default_factory=dict)  # integer input -> rows it indexes
 
     def save_weights(self, path: str | Path) -> Path:
         """Write the weights to an .npz (one array per argument name) and return its path."""

@@ -66,4 +66,4 @@ def import_onnx(path: str | Path) -> ImportedModel:
         propagate_reshapes(module, weights, where)
     return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
                          input_shapes=shapes, input_dtypes=dtypes,
-                         output_names=prep.output_names, linalg_text=text)
+                         output_names=prep.output_names, linalg_text=text, index_bounds=prep.index_bounds)

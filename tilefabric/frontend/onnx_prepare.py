@@ -31,6 +31,7 @@ class PreparedModel:
     weight_names: list[str]
     weights: dict[str, np.ndarray]
     output_names: list[str]
+    index_bounds: dict[str, int]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -145,9 +146,10 @@ def prepare(model: onnx.ModelProto, where: str) -> PreparedModel:
             node.name = f"{node.op_type}_{i}"
     _check_supported(model, where)
     _hoist_constants(graph)
-    fold_shape_computations(model, default_opset(model), where)
     fold_batchnorm_into_conv(graph)
     weights = _lift_weights(model)
+    # after lifting: shape inference then runs on a graph without the weights' bytes
+    fold_shape_computations(model, default_opset(model), where, weights)
     if default_opset(model) < TARGET_OPSET:
         try:
             model = onnx.version_converter.convert_version(model, TARGET_OPSET)
@@ -164,4 +166,30 @@ def prepare(model: onnx.ModelProto, where: str) -> PreparedModel:
     user = [n for n in inputs if n not in weights]
     if inputs != user + list(weights):
         raise TileFabricError("internal: graph inputs were reordered during preparation", where)
-    return PreparedModel(model, user, list(weights), weights, [o.name for o in model.graph.output])
+    return PreparedModel(model, user, list(weights), weights, [o.name for o in model.graph.output],
+                         index_bounds(model, user))
+
+
+PASS_THROUGH = {"Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity", "Expand"}
+
+
+def index_bounds(model: onnx.ModelProto, inputs: list[str]) -> dict[str, int]:
+    """Integer inputs that (through casts and reshapes) index a Gather: how many rows the
+    gathered axis has, so generated test data stays in range (token ids < vocab)."""
+    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim]
+              for vi in list(model.graph.value_info) + list(model.graph.input)}
+    shapes.update({t.name: list(t.dims) for t in model.graph.initializer})
+    source = {}
+    for node in model.graph.node:
+        if node.op_type in PASS_THROUGH and node.input:
+            source[node.output[0]] = source.get(node.input[0], node.input[0])
+    bounds: dict[str, int] = {}
+    for node in model.graph.node:
+        if node.op_type != "Gather" or len(node.input) < 2:
+            continue
+        root = source.get(node.input[1], node.input[1])
+        data = shapes.get(node.input[0])
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+        if root in inputs and data and data[axis] > 0:
+            bounds[root] = min(bounds.get(root, data[axis]), data[axis])
+    return bounds

@@ -55,14 +55,17 @@ def _evaluate(node: onnx.NodeProto, known: dict[str, np.ndarray], opset: int) ->
         return None
 
 
-def fold_shape_computations(model: onnx.ModelProto, opset: int, where: str) -> int:
-    """Replace constant-foldable nodes of `model` (our own copy) by initializers."""
+def fold_shape_computations(model: onnx.ModelProto, opset: int, where: str,
+                            weights: dict[str, np.ndarray] | None = None) -> int:
+    """Replace constant-foldable nodes of `model` (our own copy) by initializers; small
+    `weights` (lifted out of the graph) count as constants too."""
     graph = model.graph
     try:
         shapes = _static_shapes(model)
     except Exception as exc:
         raise TileFabricError(f"ONNX shape inference failed: {str(exc).splitlines()[0]}", where) from None
     known = _constants(graph)
+    known.update({n: a for n, a in (weights or {}).items() if a.size <= MAX_FOLDED_ELEMENTS})
     outputs = {o.name for o in graph.output}
     folded, keep = 0, []
     for node in graph.node:

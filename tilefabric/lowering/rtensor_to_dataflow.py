@@ -8,7 +8,7 @@ from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, tensor
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
@@ -165,7 +165,11 @@ class _Lowering:
         """One exchange per input, each padded up to the whole: together they fill it."""
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "concat"
         want = layout_of(op.dst_layout)
-        dst = self.alloc(want, op.result.type.element_type, label)
+        elt = op.result.type.element_type
+        dst = self.alloc(want, elt, label)
+        # blocks may reach past the tensor (padded loop dims): zeros there, as a relayout leaves
+        zero = IntegerAttr(0, elt) if isinstance(elt, IntegerType) else FloatAttr(0.0, elt)
+        self.emit(df.FillOp(dst, zero, None, {"tf.op": StringAttr(label)}))
         for value, layout, (low, high) in zip(op.inputs, op.src_layouts.data, op.placements()):
             have = layout_of(layout)
             buf = self.buffer_for(value, have, label, writable=False)

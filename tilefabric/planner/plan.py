@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 
 from tilefabric.planner.op_space import OpSpace
@@ -66,6 +67,9 @@ class Plan:
         return dims.index(d) if d in dims else -1
 
     def layout(self, space: OpSpace, x: int) -> Layout:
+        return _layout(self, space, x)
+
+    def _layout(self, space: OpSpace, x: int) -> Layout:
         """A window axis (conv input rows) holds Σ c·(B_d − 1) + 1 elements per core, its
         blocks start c·B_d apart along the one split dim d of the window: they overlap."""
         blocks = self.blocks(space)
@@ -90,3 +94,9 @@ class Plan:
         for x in self.rotation:
             text += f" rot#{x}=" + "x".join(map(str, self.temporal[x]))
         return text
+
+
+@lru_cache(maxsize=1 << 16)
+def _layout(plan: Plan, space: OpSpace, x: int) -> Layout:
+    """Plan.layout, memoised: the whole-model choice asks for the same layouts many times."""
+    return plan._layout(space, x)

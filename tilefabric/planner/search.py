@@ -5,7 +5,7 @@ plans the whole-model choice asks for (e.g. one matching a producer's layout).""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,6 +41,8 @@ class OpSearch:
     plans_evaluated: int
     seconds: float
     _plans: dict = field(default_factory=dict)
+    _matches: dict = field(default_factory=dict)
+    _grid: list = field(default_factory=list)  # [split, pos, F sorted split-first], computed once
 
     @property
     def frontier(self) -> list[Plan]:
@@ -56,22 +58,44 @@ class OpSearch:
 
     def matching(self, x: int, layout: Layout, limit: float | None = None) -> Plan | None:
         """The fastest plan whose operand-x layout is `layout` (no re-layout), if any fits."""
-        ok = layout_mask(self.space, self.cand, self.costs.blocks, x, layout)
-        if limit is not None:
-            ok &= self.costs.hot <= limit
-        if not ok.any():
-            return None
-        return self.plan(int(np.argmin(np.where(ok, self.costs.total, np.inf))))
+        key = (x, layout, limit)
+        if key not in self._matches:
+            if not self._grid:
+                self._grid.extend(_grid_positions(self.cand.F))
+            ok = layout_mask(self.space, self.cand, self.costs.blocks, x, layout, self._grid)
+            if limit is not None:
+                ok &= self.costs.hot <= limit
+            self._matches[key] = int(np.argmin(np.where(ok, self.costs.total, np.inf))) if ok.any() else None
+        row = self._matches[key]
+        return None if row is None else self.plan(row)
 
     def fastest_under(self, limit: float) -> Plan | None:
         rows = [int(i) for i in self.frontier_rows if self.costs.hot[i] <= limit]
         return self.plan(rows[-1]) if rows else None
 
 
+_CACHE: dict = {}
+_CACHE_LIMIT = 512
+
+
 def search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int | None = None,
            reused: tuple[bool, ...] = (), objective: str = "executed") -> OpSearch:
     """`objective`: "executed" (what tilefabric runs) or "t10" (T10's own accounting, for
-    calibration against its published figures)."""
+    calibration against its published figures). Identical operators (the layers of a
+    transformer) share one search: the key is the space without its name."""
+    key = (replace(space, name=""), target, budget_bytes, max_rings, tuple(reused), objective)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return replace(hit, space=space, seconds=0.0)
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    found = _search(space, target, budget_bytes, max_rings, reused, objective)
+    _CACHE[key] = found
+    return found
+
+
+def _search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int | None,
+            reused: tuple[bool, ...], objective: str) -> OpSearch:
     start = time.perf_counter()
     cand = enumerate_plans(space, target.cores, max_rings)
     costs = evaluate(space, target, cand, reused)
@@ -115,18 +139,25 @@ def _make_plan(space: OpSpace, cand: Candidates, costs: Costs, i: int) -> Plan:
     )
 
 
-def layout_mask(space: OpSpace, cand: Candidates, blocks: np.ndarray, x: int, lay: Layout) -> np.ndarray:
+def _grid_positions(F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: which loop dims are split, each one's grid axis, how many, and the factors
+    of the split dims first (in loop order): the row's core grid."""
+    split = F > 1
+    order = np.argsort(~split, axis=1, kind="stable")
+    return split, np.cumsum(split, axis=1) - 1, split.sum(axis=1), np.take_along_axis(F, order, axis=1)
+
+
+def layout_mask(space: OpSpace, cand: Candidates, blocks: np.ndarray, x: int, lay: Layout,
+                grid=None) -> np.ndarray:
     """Rows whose layout of operand x equals `lay` (same grid, axes, blocks and parts)."""
     F = cand.F
-    split = F > 1
+    split, pos, n_split, grids = grid if grid else _grid_positions(F)
     real_grid = [] if tuple(lay.grid) == (1,) else list(lay.grid)
     if len(real_grid) > space.n_dims:
         return np.zeros(len(F), dtype=bool)
-    ok = split.sum(axis=1) == len(real_grid)
+    ok = n_split == len(real_grid)
     if real_grid:
-        order = np.argsort(~split, axis=1, kind="stable")  # split loop dims first, in loop order
-        ok &= np.all(np.take_along_axis(F, order, axis=1)[:, : len(real_grid)] == np.asarray(real_grid), axis=1)
-    pos = np.cumsum(split, axis=1) - 1  # grid axis of each split loop dim
+        ok &= np.all(grids[:, : len(real_grid)] == np.asarray(real_grid), axis=1)
     rotating = x < space.n_inputs
     for i, (d, axis) in enumerate(zip(space.operand_dims[x], space.terms(x))):
         if d == WINDOW:

@@ -1,0 +1,1 @@
+"""Benchmarks and the model zoo they run (`benchmarks.models`)."""
