@@ -166,8 +166,9 @@ def _to_lookup(fn, op: GenericOp, extract, kinds, key, weights, weight_of) -> No
     Rewriter.replace_op(op, lookup)
 
 
-def convert_gathers(module: ModuleOp, weights: dict[str, np.ndarray], where: str) -> int:
-    """Rewrite (or, on weights alone, evaluate) every gather generic; returns how many."""
+def convert_gathers(module: ModuleOp, weights: dict[str, np.ndarray], where: str, verify: bool = True) -> int:
+    """Rewrite (or, on weights alone, evaluate) every gather generic; returns how many
+    (`verify=False`: the caller verifies once after several steps)."""
     done = 0
     for fn in module.ops:
         if not (isinstance(fn, FuncOp) and fn.body.blocks):
@@ -187,7 +188,8 @@ def convert_gathers(module: ModuleOp, weights: dict[str, np.ndarray], where: str
         if done:
             drop_unused_weights(fn, weights)
     try:
-        module.verify()
+        if done and verify:
+            module.verify()
     except Exception as exc:
         raise TileFabricError(f"internal: IR invalid after rewriting gathers: {str(exc).splitlines()[0]}", where) from None
     return done

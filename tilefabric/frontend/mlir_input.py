@@ -57,10 +57,11 @@ def _first_line(text: str) -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
 
 
-def parse_module(text: str, where: str, source: str | None = None) -> ModuleOp:
+def parse_module(text: str, where: str, source: str | None = None, verify: bool = True) -> ModuleOp:
     """Parse MLIR text; a syntax or verifier error becomes one line with file:line:col.
 
-    `source` names the text in locations when it is not the file `where` itself.
+    `source` names the text in locations when it is not the file `where` itself. `verify=False`
+    for text MLIR itself just verified (torch-mlir's output): the caller verifies later.
     """
     try:
         module = Parser(make_context(), text, source or where).parse_module()
@@ -71,7 +72,8 @@ def parse_module(text: str, where: str, source: str | None = None) -> ModuleOp:
         raise TileFabricError(f"cannot parse MLIR: {_first_line(str(exc)) or type(exc).__name__}",
                               where) from None
     try:
-        module.verify()
+        if verify:
+            module.verify()
     except Exception as exc:
         raise TileFabricError(f"invalid IR: {_first_line(str(exc))}", where) from None
     return module

@@ -54,16 +54,21 @@ def import_onnx(path: str | Path) -> ImportedModel:
                                        prep.output_names)
     except ChildFailed as exc:
         raise TileFabricError(_failure_message(exc, prep.model), where) from None
-    module = parse_module(text, where, source=f"lowered IR of {path.name}")
+    # torch-mlir verified it; one verification after the import steps below covers both
+    module = parse_module(text, where, source=f"lowered IR of {path.name}", verify=False)
     require_static_shapes(main_func(module, where), prep.output_names, where)
     shapes, dtypes = _input_signature(prep.model, prep.input_names)
     weights = {name: prep.weights[name] for name in prep.weight_names}
     weights.update(extracted)
-    propagate_reshapes(module, weights, where)
+    propagate_reshapes(module, weights, where, verify=False)
     lift_inline_constants(module, weights)
     # until nothing changes: folding feeds constant gathers, lookups expose reshapes
-    while fold_weight_computations(module, weights, where) + convert_gathers(module, weights, where):
-        propagate_reshapes(module, weights, where)
+    while fold_weight_computations(module, weights, where, False) + convert_gathers(module, weights, where, False):
+        propagate_reshapes(module, weights, where, verify=False)
+    try:
+        module.verify()
+    except Exception as exc:
+        raise TileFabricError(f"internal: IR invalid after import: {str(exc).splitlines()[0]}", where) from None
     return ImportedModel(module=module, weights=weights, input_names=prep.input_names,
                          input_shapes=shapes, input_dtypes=dtypes,
                          output_names=prep.output_names, linalg_text=text, index_bounds=prep.index_bounds)

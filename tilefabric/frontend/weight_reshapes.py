@@ -46,8 +46,9 @@ def fold_weight_reshapes(fn: FuncOp, weights: dict[str, np.ndarray]) -> None:
             rewriter.replace_op(user, [], [fn.args[index]])
 
 
-def propagate_reshapes(module: ModuleOp, weights: dict[str, np.ndarray], where: str) -> None:
-    """Run `propagate-reshapes`, then fold the reshapes left on weights into their data."""
+def propagate_reshapes(module: ModuleOp, weights: dict[str, np.ndarray], where: str, verify: bool = True) -> None:
+    """Run `propagate-reshapes`, then fold the reshapes left on weights into their data
+    (`verify=False`: the caller verifies once after several steps; a big module costs seconds)."""
     from tilefabric.passes.propagate_reshapes import PropagateReshapes
 
     PropagateReshapes().apply(make_context(), module)
@@ -55,6 +56,7 @@ def propagate_reshapes(module: ModuleOp, weights: dict[str, np.ndarray], where: 
         if isinstance(fn, FuncOp) and fn.body.blocks:
             fold_weight_reshapes(fn, weights)
     try:
-        module.verify()
+        if verify:
+            module.verify()
     except Exception as exc:
         raise TileFabricError(f"internal: IR invalid after moving reshapes: {str(exc).splitlines()[0]}", where) from None

@@ -52,7 +52,8 @@ class LinalgToRTensor(ModulePass):
     cleanup: bool = True
     strategy: str = "t10"  # t10 | vgm (the virtual-global-memory baseline)
     reconcile: str = "milp"  # greedy | milp: whole-model choice under the shared scratchpad
-    time_limit: float = 10.0  # seconds for the MILP before the greedy result is kept
+    time_limit: float = 3.0  # seconds for the MILP (anytime, warm-started from greedy) before its best is kept
+    mip_gap: float = 1e-4  # the MILP stops within this relative gap of optimal (cost-model noise is larger)
     record_timing: bool = False  # tf.search_seconds on each op (off: the IR stays deterministic)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -171,7 +172,7 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
     if strategy == "vgm":
         plans = [vgm_plan(n.search, target) for n in nodes]
     else:
-        chosen = choose(nodes, target, budget, options.reconcile, options.time_limit)
+        chosen = choose(nodes, target, budget, options.reconcile, options.time_limit, options.mip_gap)
         plans, spread_cold = list(chosen.plans), list(chosen.spread_cold)
     out_layout: dict[SSAValue, Layout] = {}
     for g in generics:

@@ -479,7 +479,7 @@ def _build(problem: Problem, t: _Tables, warm: tuple[int, ...] | None) -> tuple[
     return model, _Vars(kept, x, pairs, total)
 
 
-def _to_highs(model: _Model, time_limit: float) -> highspy.Highs:
+def _to_highs(model: _Model, time_limit: float, rel_gap: float = 1e-9) -> highspy.Highs:
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(model.cost), len(model.rows)
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = (np.asarray(a, float) for a in (model.cost, model.lower, model.upper))
@@ -494,7 +494,7 @@ def _to_highs(model: _Model, time_limit: float) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("mip_abs_gap", 1e-9)
     h.passModel(lp)
     return h
@@ -529,9 +529,10 @@ def _greedy_or_error(problem: Problem) -> Solution | DoesNotFit:
         return err
 
 
-def milp(problem: Problem, time_limit: float = 10.0) -> Solution:
+def milp(problem: Problem, time_limit: float = 10.0, rel_gap: float = 1e-9) -> Solution:
     """Exact multiple-choice knapsack with pairwise re-layout costs, solved by HiGHS, warm-started
-    from the greedy. `time_limit` covers the whole call, greedy included."""
+    from the greedy. `time_limit` covers the whole call, greedy included; HiGHS stops once its
+    incumbent is within `rel_gap` of the bound (1e-9: exact)."""
     start = time.perf_counter()
     t = _tables(problem)
     if not problem.ops:
@@ -540,7 +541,7 @@ def milp(problem: Problem, time_limit: float = 10.0) -> Solution:
     base = _greedy_or_error(problem)
     warm = base.picks if isinstance(base, Solution) else None
     model, v = _build(problem, t, warm)
-    h = _to_highs(model, max(0.0, time_limit - (time.perf_counter() - start)))
+    h = _to_highs(model, max(0.0, time_limit - (time.perf_counter() - start)), rel_gap)
     _warm_start(h, problem, t, v, warm)
     h.run()
     status = h.getModelStatus()
@@ -563,10 +564,10 @@ def _pick_better(problem: Problem, base: Solution | DoesNotFit, picks: tuple[int
     return Solution(base.picks, base.cycles, base.peak_bytes, "milp-fallback-greedy", False, seconds)
 
 
-def reconcile(problem: Problem, method: str = "greedy", time_limit: float = 10.0) -> Solution:
+def reconcile(problem: Problem, method: str = "greedy", time_limit: float = 10.0, rel_gap: float = 1e-9) -> Solution:
     """Entry point for the planner: "greedy" (T10's heuristic) or "milp" (exact, time-limited)."""
     if method == "greedy":
         return greedy(problem)
     if method == "milp":
-        return milp(problem, time_limit)
+        return milp(problem, time_limit, rel_gap)
     raise ValueError(f"unknown reconcile method {method!r} (expected 'greedy' or 'milp')")

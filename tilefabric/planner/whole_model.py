@@ -100,7 +100,8 @@ def _choice(node: OpNode, plan: Plan, target: Target, spread_cold: bool) -> Choi
     )
 
 
-def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "greedy", time_limit: float = 10.0) -> ModelChoice:
+def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "greedy", time_limit: float = 10.0,
+           rel_gap: float = 1e-9) -> ModelChoice:
     consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
     for j, node in enumerate(nodes):
         for x, p in enumerate(node.producers):
@@ -122,7 +123,7 @@ def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "
         names=tuple(n.name for n in nodes),
     )
     try:
-        solution = reconcile(problem, method, time_limit)
+        solution = reconcile(problem, method, time_limit, rel_gap)
     except DoesNotFit as exc:
         raise TileFabricError(str(exc)) from None
     picked = [variants[i][c] for i, c in enumerate(solution.picks)]
