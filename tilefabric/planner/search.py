@@ -143,8 +143,11 @@ def _grid_positions(F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     """Per row: which loop dims are split, each one's grid axis, how many, and the factors
     of the split dims first (in loop order): the row's core grid."""
     split = F > 1
-    order = np.argsort(~split, axis=1, kind="stable")
-    return split, np.cumsum(split, axis=1) - 1, split.sum(axis=1), np.take_along_axis(F, order, axis=1)
+    pos = np.cumsum(split, axis=1) - 1
+    grids = np.ones_like(F)
+    rows, cols = np.nonzero(split)
+    grids[rows, pos[rows, cols]] = F[rows, cols]
+    return split, pos, split.sum(axis=1), grids
 
 
 def layout_mask(space: OpSpace, cand: Candidates, blocks: np.ndarray, x: int, lay: Layout,

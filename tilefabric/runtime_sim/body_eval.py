@@ -39,7 +39,8 @@ BINARY = {
     arith.MaximumfOp: np.maximum, arith.MinimumfOp: np.minimum,
     arith.MaxnumfOp: np.fmax, arith.MinnumfOp: np.fmin,
     arith.MaxSIOp: np.maximum, arith.MinSIOp: np.minimum,
-    mathd.PowFOp: np.power, mathd.FPowIOp: fpowi,
+    mathd.PowFOp: np.power, mathd.FPowIOp: fpowi, mathd.Atan2Op: np.arctan2, mathd.CopySignOp: np.copysign,
+    arith.MaxUIOp: np.maximum, arith.MinUIOp: np.minimum,
     arith.AndIOp: np.bitwise_and, arith.OrIOp: np.bitwise_or, arith.XOrIOp: np.bitwise_xor,
     arith.DivSIOp: lambda a, b: np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b)),  # rounds to 0
     arith.RemSIOp: np.fmod, arith.FloorDivSIOp: np.floor_divide,
@@ -47,7 +48,11 @@ BINARY = {
 UNARY = {
     arith.NegfOp: np.negative, mathd.ExpOp: np.exp, mathd.LogOp: np.log, mathd.SqrtOp: np.sqrt,
     mathd.RsqrtOp: lambda x: 1.0 / np.sqrt(x), mathd.TanhOp: np.tanh, mathd.AbsFOp: np.abs,
-    mathd.ErfOp: erf,
+    mathd.ErfOp: erf, mathd.SinOp: np.sin, mathd.CosOp: np.cos, mathd.TanOp: np.tan, mathd.AtanOp: np.arctan,
+    mathd.FloorOp: np.floor, mathd.CeilOp: np.ceil, mathd.RoundEvenOp: np.rint, mathd.TruncOp: np.trunc,
+    mathd.RoundOp: lambda x: np.copysign(np.floor(np.abs(x) + 0.5), x),  # halves away from zero
+    mathd.Log1pOp: np.log1p, mathd.ExpM1Op: np.expm1, mathd.Log2Op: np.log2, mathd.Log10Op: np.log10,
+    mathd.Exp2Op: np.exp2, mathd.CbrtOp: np.cbrt,
 }
 CMPF = {
     "oeq": np.equal, "ueq": np.equal, "one": np.not_equal, "une": np.not_equal,
