@@ -134,10 +134,9 @@ def _collect(fn: func.FuncOp) -> list[_Generic]:
             continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
-        space, _ = op_space(op, op_label(op, index))
-        label = op_label(op, index, space.kind)
-        space, iterators = op_space(op, label)
-        out.append(_Generic(op, label, space, iterators))
+        space, iterators = op_space(op, op_label(op, index))
+        label = op_label(op, index, space.kind)  # the kind names ops without a tf.op label
+        out.append(_Generic(op, label, replace(space, name=label), iterators))
     return out
 
 
