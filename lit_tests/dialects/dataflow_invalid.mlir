@@ -495,25 +495,25 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @f() {
     %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
-    dataflow.shift %b from affine_map<(c0, c1) -> (c0, 0)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.shift %b from affine_map<(c0, c1) -> (c0, 0)> {tf.op = "ring_a"} : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
     func.return
   }
 }
 
-// CHECK: Operation does not verify: shift: senders and receivers do not match (source map is not a permutation){{$}}
+// CHECK: Operation does not verify: shift of op 'ring_a': senders and receivers do not match (source map is not a permutation): core [0, 0] sends to 2 cores{{$}}
 
 // -----
 
-// shift: source out of the grid (no wrap-around)
+// shift: source out of the grid (no wrap-around): the receiver would wait forever
 builtin.module attributes {tf.target = "ipu-mk2"} {
   func.func @f() {
     %b = dataflow.alloc : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
-    dataflow.shift %b from affine_map<(c0, c1) -> (c0, c1 + 1)> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    dataflow.shift %b from affine_map<(c0, c1) -> (c0, c1 + 1)> {tf.op = "ring_b"} : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
     func.return
   }
 }
 
-// CHECK: Operation does not verify: shift: some core receives from a core outside the grid{{$}}
+// CHECK: Operation does not verify: shift of op 'ring_b': some core receives from a core outside the grid, which never sends (deadlock): core [0, 1] waits for core [0, 2]{{$}}
 
 // -----
 

@@ -419,11 +419,18 @@ class ShiftOp(IRDLOperation):
         m = self.source.data
         _check_offsets(m, grid, len(grid), "shift", "source map", per="grid dim")
         src = eval_on_grid(m, grid)
-        if (src < 0).any() or (src >= np.array(grid)).any():
-            raise VerifyException("shift: some core receives from a core outside the grid")
+        label = self.attributes["tf.op"].data if "tf.op" in self.attributes else "?"
+        outside = np.nonzero(((src < 0) | (src >= np.array(grid))).any(axis=1))[0]
+        if len(outside):
+            core = np.unravel_index(int(outside[0]), grid)
+            raise VerifyException(f"shift of op '{label}': some core receives from a core outside the grid, which never sends "
+                                  f"(deadlock): core {[int(c) for c in core]} waits for core {src[outside[0]].tolist()}")
         ids = np.ravel_multi_index(tuple(src.T), grid)
         if len(np.unique(ids)) != len(ids):
-            raise VerifyException("shift: senders and receivers do not match (source map is not a permutation)")
+            values, counts = np.unique(ids, return_counts=True)
+            sender = np.unravel_index(int(values[counts > 1][0]), grid)
+            raise VerifyException(f"shift of op '{label}': senders and receivers do not match (source map is not a permutation): "
+                                  f"core {[int(c) for c in sender]} sends to {int(counts.max())} cores")
 
 
 @irdl_op_definition

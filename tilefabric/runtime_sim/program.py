@@ -15,6 +15,7 @@ from tilefabric.errors import TileFabricError
 from tilefabric.runtime_sim.body_eval import numpy_dtype
 from tilefabric.runtime_sim.boxes import read_boxes, received_elements, write_boxes
 from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
+from tilefabric.runtime_sim.written import WrittenMap
 
 
 def label_of(op) -> str:
@@ -33,8 +34,11 @@ def _bytes(t: df.BufferType) -> int:
 
 
 class Program:
-    def __init__(self, fn: func.FuncOp, target):
+    def __init__(self, fn: func.FuncOp, target, strict: bool = False):
+        """`strict`: also track which elements were written and refuse a read of one that never
+        was (slower; see written.py). Off, unwritten floats are NaN and poison what reads them."""
         self.fn, self.target = fn, target
+        self.written = WrittenMap() if strict else None
         self.steps = [self._compile(op) for op in fn.body.block.ops]
         self.compute_info: dict[str, tuple[str, str, float | None]] = {}
         for op in fn.walk():
@@ -50,6 +54,92 @@ class Program:
             step(machine, symbols)
 
     def _compile(self, op):
+        step = self._compile_op(op)
+        return step if self.written is None else self._guard(op, label_of(op), step)
+
+    def _guard(self, op, label: str, step):
+        """The step with strict checks: what it reads must have been written; mark what it writes."""
+        w = self.written
+        if isinstance(op, df.AllocOp):
+            bt = op.buffer.type
+            name = f"{label}#{len(w.names)}"
+
+            def alloc(m, s):
+                step(m, s)
+                w.alloc(id(op.buffer), (bt.cores,) + bt.local_shape, name)
+            return alloc
+        if isinstance(op, df.FreeOp):
+            return lambda m, s: (step(m, s), w.drop(id(op.buffer)))[0]
+        if isinstance(op, df.ScatterOp):
+            return lambda m, s: (step(m, s), w.mask(id(op.dest)).fill(True))[0]
+        if isinstance(op, df.FillOp):
+            bt = op.buffer.type
+            rows = np.ones(bt.cores, dtype=bool) if op.where is None else eval_on_grid(op.where.data, bt.grid_shape)[:, 0] != 0
+
+            def fill(m, s):
+                step(m, s)
+                w.mask(id(op.buffer))[rows] = True
+            return fill
+        if isinstance(op, (df.ExchangeOp, df.GatherOp)):
+            return self._guard_move(op, label, step)
+        if isinstance(op, df.ShiftOp):
+            bt = op.buffer.type
+            src = eval_on_grid(op.source.data, bt.grid_shape)
+            ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
+
+            def shift(m, s):
+                step(m, s)
+                w.set(id(op.buffer), w.mask(id(op.buffer))[ids])
+            return shift
+        if isinstance(op, df.ReduceOp):
+            def reduce(m, s):
+                w.check(w.mask(id(op.buffer)), id(op.buffer), label, "the partial-sum reduction")
+                step(m, s)
+            return reduce
+        if isinstance(op, df.ComputeOp):
+            cs = ComputeStep(op, self.target, label)
+            operands = list(op.inputs) + list(op.outputs)
+            n_in = len(op.inputs)
+            # operands the body reads (a pooling window's shape-only input is never read)
+            read = [x for x, arg in enumerate(op.body.block.args) if arg.uses]
+
+            def compute(m, s):
+                boxes = cs._boxes(s)
+                for x in read:
+                    what = f"operand #{x} of the compute"
+                    w.check(boxes[x].read(w.mask(id(operands[x]))), id(operands[x]), label, what)
+                step(m, s)
+                for x in range(n_in, len(operands)):
+                    mask = w.mask(id(operands[x]))
+                    boxes[x].write(mask, np.ones((mask.shape[0],) + boxes[x].extents, dtype=bool))
+            return compute
+        return step
+
+    def _guard_move(self, op, label: str, step):
+        """Exchange / gather: every source element inside the tensor must have been written;
+        an exchange writes the destination boxes (a padded one only inside the tensor)."""
+        w = self.written
+        st = op.source.type
+        shape = tuple(op.shape.get_values()) if isinstance(op, df.ExchangeOp) else tuple(op.result.type.get_shape())
+        so = eval_on_grid(op.src_offsets.data if isinstance(op, df.ExchangeOp) else op.offsets.data, st.grid_shape)
+        what = "the exchange" if isinstance(op, df.ExchangeOp) else "the gather to the host"
+
+        def move(m, s):
+            whole = write_boxes(shape, np.dtype(bool), w.mask(id(op.source)), so)
+            w.check(whole[None], id(op.source), label, what)
+            step(m, s)
+            if isinstance(op, df.ExchangeOp):
+                dest = w.mask(id(op.dest))
+                low, high = op.padding()
+                if any(v > 0 for v in low + high):
+                    dt = op.dest.type
+                    inside = read_boxes(place(np.ones(shape, dtype=bool), low, high), eval_on_grid(op.dst_offsets.data, dt.grid_shape), dt.local_shape)
+                    dest |= inside
+                else:
+                    dest.fill(True)
+        return move
+
+    def _compile_op(self, op):
         t = self.target
         label = label_of(op)
         if isinstance(op, df.AllocOp):

@@ -38,10 +38,11 @@ def main_function(module: ModuleOp) -> func.FuncOp:
     return fns[0]
 
 
-def simulate(module: ModuleOp, target, args: dict[str, np.ndarray]) -> SimResult:
+def simulate(module: ModuleOp, target, args: dict[str, np.ndarray], strict: bool = False) -> SimResult:
+    """`strict`: refuse reads of never-written buffer elements (see runtime_sim/written.py)."""
     start = time.perf_counter()
     fn = main_function(module)
-    program = Program(fn, target)
+    program = Program(fn, target, strict)
     machine = Machine(target)
     arg_names = _names(fn, "tf.arg_names", "arg", len(fn.args))
     for name, value in zip(arg_names, fn.args):
