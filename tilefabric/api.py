@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +164,11 @@ class Result:
     sim: Any = None  # the simulator's SimResult, for per-core detail
     check: CheckResult | None = None
 
+    @property
+    def timeline(self) -> Any:
+        """The recorded `runtime_sim.trace.Timeline` of a `run(..., trace=True)`, else None."""
+        return getattr(self.sim, "timeline", None)
+
 
 class Program:
     """A model compiled for one target: run it, inspect its IR, check it against onnxruntime."""
@@ -207,14 +212,17 @@ class Program:
             raise TileFabricError(f"IR level '{level}' was not compiled (compiled up to an earlier level)")
         return str(module)
 
-    def run(self, inputs: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
-        """Simulate one execution; missing inputs get seeded random data of the right type."""
+    def run(self, inputs: Mapping[str, Any] | None = None, seed: int = 0, *, trace: bool = False,
+            progress: Callable[[int], Callable[[], None]] | None = None) -> Result:
+        """Simulate one execution; missing inputs get seeded random data of the right type.
+        `trace` records the timeline (`Result.timeline`); `progress(n_steps)` returns a function
+        called after each top-level dataflow step (see runtime_sim.simulate)."""
         from tilefabric.report import build_report
         from tilefabric.runtime_sim import simulate
 
         user = prepare_inputs(self.imported, inputs, seed)
         args = {**self.imported.weights, **user}
-        sim = simulate(self.compiled.dataflow, self.target, args)
+        sim = simulate(self.compiled.dataflow, self.target, args, trace=trace, progress=progress)
         report = build_report(self, sim)
         return Result(outputs=dict(sim.outputs), cycles=float(sim.latency_cycles),
                       ms=report["latency_ms"], report=report, inputs=user, sim=sim)

@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="store_true", help="compare with onnxruntime; exit 1 on mismatch")
     run.add_argument("--save-outputs", metavar="FILE.npz", help="write outputs by name")
     run.add_argument("--report", metavar="FILE.json", help="write the report as JSON")
+    run.add_argument("--trace", metavar="FILE.json",
+                     help="write the simulated timeline as Chrome/Perfetto trace events (ui.perfetto.dev)")
+    run.add_argument("--plots", metavar="DIR",
+                     help="write PNG plots (per-op time, per-core peak memory, mesh link use) into DIR")
     run.set_defaults(func=cmd_run)
 
     plan = sub.add_parser("plan", help="plan a model and print each op's plan, search statistics and roofline")
@@ -123,6 +127,27 @@ def check_output_path(path: str | os.PathLike, what: str, inputs: Sequence[str |
     for source in inputs:
         if _same_file(out, Path(source)):
             raise TileFabricError(f"refusing to overwrite input file '{source}' with the {what}")
+    return out
+
+
+def check_output_dir(path: str | os.PathLike, what: str, names: Sequence[str],
+                     inputs: Sequence[str | os.PathLike] = ()) -> Path:
+    """Fail before the slow work if directory `path` (created later if missing, under an
+    existing parent) cannot receive the files `names`, or they would clobber an input file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise TileFabricError(f"cannot write {what} into '{out}': it is not a directory")
+    if not out.exists():
+        parent = out.parent
+        if not parent.is_dir():
+            raise TileFabricError(f"cannot create {what} directory '{out}': directory '{parent}' does not exist")
+        if not os.access(parent, os.W_OK):
+            raise TileFabricError(f"cannot create {what} directory '{out}': permission denied")
+        return out
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise TileFabricError(f"cannot write {what} into '{out}': permission denied")
+    for name in names:
+        check_output_path(out / name, what, inputs)
     return out
 
 
@@ -191,6 +216,34 @@ class Phases:
         if self.announce:
             self.console.print(f"[green]✓[/] {label} [dim]({elapsed:.2f} s)[/]")
 
+    @contextlib.contextmanager
+    def steps(self, label: str) -> Iterator[Callable[[int], Callable[[], None]] | None]:
+        """Like `__call__`, but on a terminal a progress bar: yields `start(total)`, which
+        returns the function to call after each step (the simulator's `progress`). Not on a
+        terminal it yields None and prints nothing."""
+        if not self.console.is_terminal:
+            with self(label):
+                yield None
+            return
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        start = time.perf_counter()
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn(),
+                       console=self.console, transient=True)
+        task = bar.add_task(f"{label}…", total=None)
+
+        def begin(total: int) -> Callable[[], None]:
+            bar.update(task, total=total)
+            return lambda: bar.advance(task)
+
+        with bar:
+            yield begin
+        self.timings[label] = elapsed = time.perf_counter() - start
+        if self.announce:
+            self.console.print(f"[green]✓[/] {label} [dim]({elapsed:.2f} s)[/]")
+
 
 def stdout_console() -> Console:
     """Wide output when piped, so the per-op table does not wrap at 80 columns in logs."""
@@ -220,6 +273,8 @@ class RunOptions:
     check: bool = False
     save_outputs: str | None = None
     report: str | None = None
+    trace: str | None = None
+    plots: str | None = None
 
 
 def _target_files(target: str) -> list[str]:
@@ -240,6 +295,12 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     sources = _input_files(opts)
     report_path = check_output_path(opts.report, "report", sources) if opts.report else None
     outputs_path = check_output_path(opts.save_outputs, "outputs", sources) if opts.save_outputs else None
+    trace_path = check_output_path(opts.trace, "trace", sources) if opts.trace else None
+    plots_dir = None
+    if opts.plots:
+        from tilefabric.runtime_sim.plots import PLOT_NAMES
+
+        plots_dir = check_output_dir(opts.plots, "plots", PLOT_NAMES, sources)
     if opts.check and api.is_mlir_path(opts.model):
         raise TileFabricError("--check needs an ONNX model as reference; an .mlir model has none", opts.model)
     chip = api.resolve(opts.target)
@@ -249,14 +310,16 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
         program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
-    with phases("simulating"):
-        result = program.run(inputs, opts.seed)
+    with phases.steps("simulating") as progress:
+        result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress)
     if opts.check:
         with phases("checking against onnxruntime"):
             program.check(result)
     from tilefabric.report import print_report, write_json
 
     print_report(result.report, out)
+    if trace_path or plots_dir:
+        _write_visuals(result, program, trace_path, plots_dir, out)
     if report_path:
         write_json(result.report, report_path)
     if outputs_path:
@@ -268,11 +331,38 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     return EXIT_OK
 
 
+def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir: Path | None,
+                   out: Console) -> None:
+    """The --trace file and the --plots PNGs; their paths go into the report (and --report)."""
+    report = result.report
+    timeline = result.timeline
+    if trace_path:
+        from tilefabric.runtime_sim.trace import chrome_trace, core_groups, write_trace
+
+        title = f"{report.get('model', 'model')} on {program.target.name} ({program.strategy})"
+        write_trace(trace_path, chrome_trace(timeline, program.target, title))
+        tracks = len(core_groups(timeline.cores, timeline.total_cores)[1])
+        report["trace_file"] = str(trace_path)
+        out.print(f"trace: {trace_path} ({len(timeline):,} slices on {tracks} tracks; open in ui.perfetto.dev)",
+                  markup=False, highlight=False, soft_wrap=True)
+    if plots_dir:
+        from tilefabric.runtime_sim.plots import write_plots
+
+        done = write_plots(plots_dir, report, result.sim.per_core_peak_bytes, program.target,
+                           program.compiled.dataflow)
+        report["plot_files"] = [str(p) for p in done.files]
+        report["plots_skipped"] = dict(done.skipped)
+        out.print(f"plots: {', '.join(str(p) for p in done.files)}", markup=False, highlight=False, soft_wrap=True)
+        for name, why in done.skipped.items():
+            out.print(f"no {name}: {why} (the link plot needs a mesh or torus target)", markup=False,
+                      highlight=False, soft_wrap=True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
                       reconcile=args.reconcile,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
-                      report=args.report)
+                      report=args.report, trace=args.trace, plots=args.plots)
     return run_model(opts, stdout_console(), stderr_phases())
 
 

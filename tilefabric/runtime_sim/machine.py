@@ -1,5 +1,10 @@
 """Simulated machine state: buffers (one array with a leading core axis each), per-core
-scratchpad accounting against the target, elapsed cycles and per-op statistics."""
+scratchpad accounting against the target, elapsed cycles and per-op statistics.
+
+With `record=True` the machine also keeps what a timeline needs (tilefabric.runtime_sim.trace
+turns it into arrays): one tuple per `charge` (label, start cycle, compute, shift and sync
+cycles, bytes moved, cores) and one per `allocate`/`release` (cycle, cores, byte delta). Only
+tuples are appended while simulating; numpy runs once at the end."""
 
 from __future__ import annotations
 
@@ -41,6 +46,13 @@ class Machine:
     peak: np.ndarray = field(init=False)
     cycles: float = 0.0
     stats: dict[str, OpStats] = field(default_factory=dict)
+    record: bool = False
+    # label -> cores its buffers span; the cores of a charge that does not say (see trace.op_cores)
+    label_cores: dict[str, int] = field(default_factory=dict)
+    # (label, start, compute, shift, sync, moved, cores or None); phases run in this order
+    charges: list[tuple] = field(default_factory=list)
+    # (cycle, cores, +/- bytes on each of the cores [0, cores))
+    memory_events: list[tuple] = field(default_factory=list)
 
     def __post_init__(self):
         self.used = np.zeros(self.target.cores, dtype=np.int64)
@@ -63,16 +75,25 @@ class Machine:
                 f"capacity {self.target.scratchpad_bytes} (model too big for '{self.target.name}' with this plan)"
             )
         np.maximum(self.peak, self.used, out=self.peak)
+        if self.record:
+            self.memory_events.append((self.cycles, cores, nbytes))
 
     def release(self, cores: int, nbytes: int) -> None:
         self.used[:cores] -= nbytes
+        if self.record:
+            self.memory_events.append((self.cycles, cores, -nbytes))
 
-    def charge(self, label: str, compute=0.0, shift=0.0, sync=0.0, moved=0) -> None:
+    def charge(self, label: str, compute=0.0, shift=0.0, sync=0.0, moved=0, cores: int | None = None) -> None:
+        """Advance time by one BSP step of op `label`: compute, then shift, then sync, from
+        the current cycle. `cores` (default: the label's, from `label_cores`) is only recorded."""
         s = self.stat(label)
-        total = float(compute + shift + sync)
-        s.compute_cycles += float(compute)
-        s.shift_cycles += float(shift)
-        s.sync_cycles += float(sync)
+        compute, shift, sync = float(compute), float(shift), float(sync)
+        total = compute + shift + sync
+        s.compute_cycles += compute
+        s.shift_cycles += shift
+        s.sync_cycles += sync
         s.cycles += total
         s.bytes_moved += int(moved)
+        if self.record:
+            self.charges.append((label, self.cycles, compute, shift, sync, int(moved), cores))
         self.cycles += total

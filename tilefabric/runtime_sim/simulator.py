@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp
 from tilefabric.errors import TileFabricError
 from tilefabric.runtime_sim.machine import Machine, OpStats
 from tilefabric.runtime_sim.program import Program
+from tilefabric.runtime_sim.trace import Timeline, op_cores
 
 
 @dataclass
@@ -22,6 +24,7 @@ class SimResult:
     peak_scratchpad_bytes: int
     per_core_peak_bytes: np.ndarray
     ops: list[OpStats]
+    timeline: Timeline | None = None  # with simulate(..., trace=True)
 
 
 def _names(fn: func.FuncOp, key: str, prefix: str, count: int) -> list[str]:
@@ -38,12 +41,27 @@ def main_function(module: ModuleOp) -> func.FuncOp:
     return fns[0]
 
 
-def simulate(module: ModuleOp, target, args: dict[str, np.ndarray], strict: bool = False) -> SimResult:
-    """`strict`: refuse reads of never-written buffer elements (see runtime_sim/written.py)."""
+def _advancing(step, advance):
+    def run(m, s):
+        step(m, s)
+        advance()
+    return run
+
+
+def simulate(module: ModuleOp, target, args: dict[str, np.ndarray], strict: bool = False, *,
+             trace: bool = False, progress: Callable[[int], Callable[[], None]] | None = None) -> SimResult:
+    """`strict`: refuse reads of never-written buffer elements (see runtime_sim/written.py).
+    `trace`: record a `Timeline` (SimResult.timeline). `progress(n)` is called once with the
+    number of top-level steps and returns a function called after each of them."""
     start = time.perf_counter()
     fn = main_function(module)
     program = Program(fn, target, strict)
-    machine = Machine(target)
+    machine = Machine(target, record=trace)
+    if trace:
+        machine.label_cores = op_cores(fn)
+    if progress is not None:
+        advance = progress(len(program.steps))
+        program.steps = [_advancing(step, advance) for step in program.steps]
     arg_names = _names(fn, "tf.arg_names", "arg", len(fn.args))
     for name, value in zip(arg_names, fn.args):
         if name not in args:
@@ -67,4 +85,5 @@ def simulate(module: ModuleOp, target, args: dict[str, np.ndarray], strict: bool
         peak_scratchpad_bytes=int(machine.peak.max()),
         per_core_peak_bytes=machine.peak.copy(),
         ops=list(machine.stats.values()),
+        timeline=Timeline.from_machine(machine) if trace else None,
     )

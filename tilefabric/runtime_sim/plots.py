@@ -1,0 +1,297 @@
+"""PNG plots of a simulated run (matplotlib, Agg canvas; see docs/simulator.md).
+
+- `op_time.png`: per-op cycles as stacked compute / shift / sync bars, the `TOP_OPS` slowest
+  ops and one bar for the rest.
+- `core_memory.png`: per-core peak scratchpad / capacity as a heatmap, the cores laid out on
+  the target's mesh if it has one, else row-major on a near-square grid.
+- `link_utilisation.png`: only for mesh / torus targets. Placement is row-major on
+  `mesh_shape`; the traffic is that of the rotation shifts (`dataflow.shift`, counted as often
+  as its enclosing `dataflow.repeat`s run it), each core's buffer routed X then Y (shorter way
+  round on a torus). The colour is a link's busier direction: bytes / (link_bytes_per_cycle ×
+  run cycles). Exchanges and reductions have no placement model yet and are not included.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TOP_OPS = 40
+PHASE_COLOURS = {"compute": "#4C72B0", "shift": "#DD8452", "sync": "#8C8C8C"}
+OP_TIME, CORE_MEMORY, LINKS = "op_time.png", "core_memory.png", "link_utilisation.png"
+PLOT_NAMES = (OP_TIME, CORE_MEMORY, LINKS)
+MESH_TOPOLOGIES = ("mesh", "torus")
+
+
+def _figure(width: float, height: float):
+    """A Figure on an Agg canvas (no pyplot: no global state, no GUI backend)."""
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)  # no font-cache chatter on stderr
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+# --- (a) per-op time -------------------------------------------------------------------------
+def op_rows(ops: Sequence[dict[str, Any]], top: int = TOP_OPS) -> list[tuple[str, float, float, float]]:
+    """(name, compute, shift, sync) of the `top` slowest ops, slowest first, then the rest summed."""
+    rows = [(str(o["name"]), float(o.get("compute_cycles") or 0), float(o.get("shift_cycles") or 0),
+             float(o.get("sync_cycles") or 0)) for o in ops]
+    rows.sort(key=lambda r: -(r[1] + r[2] + r[3]))
+    head, rest = rows[:top], rows[top:]
+    if rest:
+        head.append((f"other {len(rest)} ops", *(sum(r[i] for r in rest) for i in (1, 2, 3))))
+    return head
+
+
+def op_time_figure(ops: Sequence[dict[str, Any]], title: str, top: int = TOP_OPS):
+    rows = op_rows(ops, top)
+    fig = _figure(9.0, 1.4 + 0.22 * max(len(rows), 1))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    left = np.zeros(len(rows))
+    for i, phase in enumerate(("compute", "shift", "sync"), start=1):
+        width = np.array([r[i] for r in rows])
+        ax.barh(y, width, left=left, color=PHASE_COLOURS[phase], label=phase, height=0.75)
+        left += width
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("cycles")
+    total = sum(float(o.get("cycles") or 0) for o in ops)
+    shown = f"top {top} of {len(ops)} ops" if len(ops) > top else f"{len(ops)} ops"
+    ax.set_title(f"{title}\ntime per op ({shown}, {total:,.0f} cycles in all)", fontsize=9)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+# --- (b) per-core peak memory ----------------------------------------------------------------
+def core_grid_shape(cores: int, mesh_shape: Sequence[int] | None = None) -> tuple[int, int]:
+    if mesh_shape and len(mesh_shape) == 2 and mesh_shape[0] * mesh_shape[1] == cores:
+        return int(mesh_shape[0]), int(mesh_shape[1])
+    cols = max(1, math.ceil(math.sqrt(cores)))
+    return math.ceil(cores / cols), cols
+
+
+def core_memory_figure(peak_bytes: np.ndarray, capacity: int, title: str, mesh_shape=None):
+    from matplotlib.ticker import PercentFormatter
+
+    peak = np.asarray(peak_bytes, dtype=np.float64)
+    rows, cols = core_grid_shape(len(peak), mesh_shape)
+    grid = np.full(rows * cols, np.nan)
+    grid[: len(peak)] = peak / capacity * 100 if capacity else 0.0
+    fig = _figure(7.5, 1.5 + 6.0 * rows / max(cols, rows))
+    ax = fig.add_subplot()
+    top = float(np.nanmax(grid)) if np.isfinite(grid).any() else 0.0
+    image = ax.imshow(grid.reshape(rows, cols), cmap=_cmap_with_grey_nan("viridis"), vmin=0, vmax=max(top, 1e-9),
+                      interpolation="nearest", aspect="equal")
+    fig.colorbar(image, ax=ax, shrink=0.8, format=PercentFormatter(decimals=_decimals(top)),
+                 label="peak / scratchpad capacity")
+    layout = "on the mesh" if mesh_shape and rows * cols == len(peak) else "row-major"
+    used = int((peak > 0).sum())
+    ax.set_title(f"{title}\npeak scratchpad per core, cores {layout} ({rows}×{cols}, core 0 top left)\n"
+                 f"max {top:.{_decimals(top)}f}% of {capacity:,} B; {used:,} of {len(peak):,} cores hold data",
+                 fontsize=9)
+    ax.set_xlabel("core % cols")
+    ax.set_ylabel("core // cols")
+    return fig
+
+
+# --- (c) link utilisation on a mesh ----------------------------------------------------------
+def _shifts(block, times: int = 1) -> Iterator[tuple[Any, int]]:
+    """(dataflow.shift, how many times it runs) in `block`, through nested repeats."""
+    from tilefabric.dialects import dataflow as df
+
+    for op in block.ops:
+        if isinstance(op, df.ShiftOp):
+            yield op, times
+        elif isinstance(op, df.RepeatOp):
+            count = op.count.data
+            yield from _shifts(op.body.block, times * count)
+            if op.between is not None and count > 1:
+                yield from _shifts(op.between.block, times * (count - 1))
+
+
+def _add_runs(loads: np.ndarray, line: np.ndarray, start: np.ndarray, length: np.ndarray, weight: float) -> None:
+    """loads[line, (start + i) mod n] += weight for i in [0, length): difference arrays over
+    two turns of the ring, folded back."""
+    keep = length > 0
+    if not keep.any():
+        return
+    n = loads.shape[1]
+    diff = np.zeros((loads.shape[0], 2 * n + 1))
+    np.add.at(diff, (line[keep], start[keep]), weight)
+    np.add.at(diff, (line[keep], start[keep] + length[keep]), -weight)
+    runs = np.cumsum(diff, axis=1)
+    loads += runs[:, :n] + runs[:, n: 2 * n]
+
+
+@dataclass
+class LinkLoads:
+    """Bytes per directed link: east[r, c] is (r, c) → (r, c+1), west[r, c] is (r, c+1) → (r, c),
+    south[r, c] is (r, c) → (r+1, c), north[r, c] is (r+1, c) → (r, c); indices wrap on a torus."""
+
+    rows: int
+    cols: int
+    torus: bool
+    east: np.ndarray
+    west: np.ndarray
+    south: np.ndarray
+    north: np.ndarray
+    shifts: int = 0  # shift executions counted
+    worst_sharing: float = 0.0  # max over shifts of (busiest link's bytes / one core's buffer)
+    notes: list[str] = field(default_factory=list)
+
+
+def mesh_link_loads(module, target) -> LinkLoads:
+    """Route every executed rotation shift of the dataflow `module` over the target's mesh."""
+    from tilefabric.analysis.affine_eval import eval_on_grid
+    from tilefabric.runtime_sim.body_eval import numpy_dtype
+    from tilefabric.runtime_sim.simulator import main_function
+
+    rows, cols = (int(x) for x in target.mesh_shape)
+    torus = target.topology == "torus"
+    loads = LinkLoads(rows, cols, torus, *(np.zeros((rows, cols)) for _ in range(4)))
+    for op, times in _shifts(main_function(module).body.block):
+        bt = op.buffer.type
+        src = eval_on_grid(op.source.data, bt.grid_shape)
+        dst = np.arange(bt.cores)
+        ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
+        moving = ids != dst
+        if not moving.any():
+            continue
+        nbytes = math.prod(bt.local_shape) * numpy_dtype(bt.element_type).itemsize
+        one = LinkLoads(rows, cols, torus, *(np.zeros((rows, cols)) for _ in range(4)))
+        r1, c1 = np.divmod(ids[moving], cols)
+        r2, c2 = np.divmod(dst[moving], cols)
+        # X first, in the source row
+        forward = (c2 - c1) % cols
+        go_east = (c2 > c1) if not torus else forward <= cols - forward
+        steps_e = np.where(go_east, forward if torus else c2 - c1, 0)
+        steps_w = np.where(go_east, 0, (c1 - c2) % cols if torus else c1 - c2)
+        _add_runs(one.east, r1, c1, steps_e, nbytes)
+        _add_runs(one.west, r1, c2, steps_w, nbytes)
+        # then Y, in the destination column
+        down = (r2 - r1) % rows
+        go_south = (r2 > r1) if not torus else down <= rows - down
+        steps_s = np.where(go_south, down if torus else r2 - r1, 0)
+        steps_n = np.where(go_south, 0, (r1 - r2) % rows if torus else r1 - r2)
+        _add_runs(one.south.T, c2, r1, steps_s, nbytes)
+        _add_runs(one.north.T, c2, r2, steps_n, nbytes)
+        for name in ("east", "west", "south", "north"):
+            getattr(loads, name)[...] += getattr(one, name) * times
+        busiest = max(float(getattr(one, d).max()) for d in ("east", "west", "south", "north"))
+        loads.worst_sharing = max(loads.worst_sharing, busiest / nbytes)
+        loads.shifts += times
+    return loads
+
+
+def link_grids(loads: LinkLoads) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes per link, its busier direction: horizontal [r, c] joins (r, c)–(r, c+1) (R×(C−1),
+    R×C on a torus: column C−1 is the wrap link), vertical [r, c] joins (r, c)–(r+1, c)."""
+    hc = loads.cols if loads.torus else loads.cols - 1
+    vr = loads.rows if loads.torus else loads.rows - 1
+    return np.maximum(loads.east, loads.west)[:, :hc], np.maximum(loads.south, loads.north)[:vr, :]
+
+
+def link_utilisation_figure(loads: LinkLoads, target, cycles: float, title: str):
+    from matplotlib.ticker import PercentFormatter
+
+    capacity = target.link_bytes_per_cycle * max(cycles, 1e-9)
+    horizontal, vertical = (g / capacity * 100 for g in link_grids(loads))
+    top = max((float(g.max()) for g in (horizontal, vertical) if g.size), default=0.0)
+    fig = _figure(12.0, 1.8 + 5.0 * loads.rows / max(loads.cols, 1))
+    axes = fig.subplots(1, 2, squeeze=False)[0]
+    shown = None
+    for ax, grid, what in ((axes[0], horizontal, "horizontal links (r, c)–(r, c+1)"),
+                           (axes[1], vertical, "vertical links (r, c)–(r+1, c)")):
+        if grid.size:
+            shown = ax.imshow(grid, cmap="magma", vmin=0, vmax=max(top, 1e-9), interpolation="nearest",
+                              aspect="equal")
+        ax.set_title(what, fontsize=8)
+        ax.set_xlabel("c")
+        ax.set_ylabel("r")
+    if shown is not None:
+        fig.colorbar(shown, ax=list(axes), shrink=0.8, format=PercentFormatter(decimals=_decimals(top)),
+                     label="bytes / (link bandwidth × run cycles)")
+    what = (f"{loads.shifts:,} shift executions; a link carries up to {loads.worst_sharing:.0f} buffers in one shift"
+            if loads.shifts else "no rotation shifts: every link idle")
+    fig.suptitle(f"{title}\nlink utilisation on the {loads.rows}×{loads.cols} {target.topology}, busier direction "
+                 f"(shifts only, XY routing; max {top:.{_decimals(top)}f}%)\n{what}", fontsize=9)
+    return fig
+
+
+def _cmap_with_grey_nan(name: str):
+    from matplotlib import colormaps
+
+    cmap = colormaps[name].copy()
+    cmap.set_bad("#e6e6e6")  # no value: cells past the last core
+    return cmap
+
+
+def _decimals(top: float) -> int:
+    """Enough decimals for a percentage scale whose maximum is `top` (0.12 → 2, 37 → 0)."""
+    return 0 if top >= 10 or top <= 0 else min(6, 1 - math.floor(math.log10(top)))
+
+
+# --- writing ---------------------------------------------------------------------------------
+@dataclass
+class PlotOutcome:
+    files: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file name -> why it was not written
+
+
+def link_plot_skip_reason(target) -> str | None:
+    if target.topology in MESH_TOPOLOGIES and target.mesh_shape:
+        return None
+    return f"target '{target.name}' is a {target.topology}, not a mesh"
+
+
+def _save(fig, path: Path) -> Path:
+    """PNG via a temp file renamed into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png")
+        os.chmod(tmp, 0o666 & ~_umask())  # like a plain open(), not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_plots(directory: str | os.PathLike, report: dict[str, Any], peak_bytes: np.ndarray, target,
+                dataflow=None) -> PlotOutcome:
+    """Write the plots of one run into `directory` (created if missing; its parent must exist)."""
+    out = Path(directory)
+    out.mkdir(exist_ok=True)
+    title = f"{report.get('model', 'model')} on {target.name} ({report.get('strategy', '')})"
+    outcome = PlotOutcome()
+    outcome.files.append(_save(op_time_figure(report.get("ops", []), title), out / OP_TIME))
+    outcome.files.append(_save(core_memory_figure(peak_bytes, target.scratchpad_bytes, title, target.mesh_shape),
+                               out / CORE_MEMORY))
+    reason = link_plot_skip_reason(target)
+    if reason is not None or dataflow is None:
+        outcome.skipped[LINKS] = reason or "no dataflow program"
+    else:
+        loads = mesh_link_loads(dataflow, target)
+        fig = link_utilisation_figure(loads, target, float(report.get("latency_cycles") or 0), title)
+        outcome.files.append(_save(fig, out / LINKS))
+    return outcome
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
