@@ -69,3 +69,18 @@ def test_deadlocked_shift_names_the_op() -> None:
     bad = f'dataflow.shift %ba from affine_map<(c0) -> (c0 + 1)> {{tf.op = "ring"}} : {BUF}'
     with pytest.raises(TileFabricError, match=r"shift of op 'ring': .* never sends \(deadlock\): core \[1\] waits for core \[2\]"):
         _simulate(extra=bad)
+
+
+def test_cli_strict_run_of_a_real_model_is_clean(tmp_path) -> None:
+    """`tilefabric run --strict --check` on a model with pads, pooling and a residual: the
+    compiler's own programs never read unwritten data."""
+    import subprocess
+    import sys
+
+    from tilefabric.examples import onnx_models
+
+    path = onnx_models.save(onnx_models.small_cnn(batch=1, size=16), tmp_path / "cnn.onnx")
+    proc = subprocess.run([sys.executable, "-m", "tilefabric", "run", str(path), "--strict", "--check"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "check vs onnxruntime: PASS" in proc.stdout

@@ -213,16 +213,17 @@ class Program:
         return str(module)
 
     def run(self, inputs: Mapping[str, Any] | None = None, seed: int = 0, *, trace: bool = False,
-            progress: Callable[[int], Callable[[], None]] | None = None) -> Result:
+            progress: Callable[[int], Callable[[], None]] | None = None, strict: bool = False) -> Result:
         """Simulate one execution; missing inputs get seeded random data of the right type.
         `trace` records the timeline (`Result.timeline`); `progress(n_steps)` returns a function
-        called after each top-level dataflow step (see runtime_sim.simulate)."""
+        called after each top-level dataflow step (see runtime_sim.simulate); `strict` refuses
+        reads of never-written data (runtime_sim/written.py)."""
         from tilefabric.report import build_report
         from tilefabric.runtime_sim import simulate
 
         user = prepare_inputs(self.imported, inputs, seed)
         args = {**self.imported.weights, **user}
-        sim = simulate(self.compiled.dataflow, self.target, args, trace=trace, progress=progress)
+        sim = simulate(self.compiled.dataflow, self.target, args, strict, trace=trace, progress=progress)
         report = build_report(self, sim)
         return Result(outputs=dict(sim.outputs), cycles=float(sim.latency_cycles),
                       ms=report["latency_ms"], report=report, inputs=user, sim=sim)

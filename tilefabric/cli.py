@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--inputs", metavar="FILE.npz", help="input arrays by name (missing ones are random)")
     run.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
     run.add_argument("--check", action="store_true", help="compare with onnxruntime; exit 1 on mismatch")
+    run.add_argument("--strict", action="store_true",
+                     help="simulate in checking mode: a read of never-written data is an error naming the op")
     run.add_argument("--save-outputs", metavar="FILE.npz", help="write outputs by name")
     run.add_argument("--report", metavar="FILE.json", help="write the report as JSON")
     run.add_argument("--trace", metavar="FILE.json",
@@ -275,6 +277,7 @@ class RunOptions:
     report: str | None = None
     trace: str | None = None
     plots: str | None = None
+    strict: bool = False
 
 
 def _target_files(target: str) -> list[str]:
@@ -311,7 +314,8 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
         program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
     with phases.steps("simulating") as progress:
-        result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress)
+        result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
+                             strict=opts.strict)
     if opts.check:
         with phases("checking against onnxruntime"):
             program.check(result)
@@ -362,7 +366,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
                       reconcile=args.reconcile,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
-                      report=args.report, trace=args.trace, plots=args.plots)
+                      report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
 
 
