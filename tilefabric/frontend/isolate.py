@@ -44,39 +44,67 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
     `progress(stage)` lets the child say what it is doing, so a crash can be located.
     Falls back to an in-process call where fork is unavailable.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        try:
-            return fn(lambda stage: None, *args)
-        except Exception as exc:
-            raise ChildFailed(_summary(exc)) from None
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
-    proc.start()
-    send.close()
-    stage, outcome = None, None
-    try:
-        while outcome is None:
-            kind, payload = recv.recv()
-            if kind == "stage":
-                stage = payload
-            else:
-                outcome = (kind, payload)
-    except EOFError:
-        pass
-    finally:
-        recv.close()
-        proc.join()
-    if outcome is None:
-        code = proc.exitcode or 0
-        how = f"exit code {code}"
-        if code < 0:
+    return start_isolated(fn, *args).result()
+
+
+class Isolated:
+    """A call running in a forked child; the parent may work meanwhile, then takes `result()`."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple):
+        self._fn, self._args = fn, args
+        self._proc = self._recv = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+            self._proc.start()
+            send.close()
+
+    def cancel(self) -> None:
+        """Stop the child (the parent found a reason to give up first)."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join()
+            self._recv.close()
+            self._proc = None
+
+    def result(self) -> Any:
+        if self._proc is None:
             try:
-                how = f"signal {signal.Signals(-code).name}"
-            except ValueError:
-                how = f"signal {-code}"
-        raise ChildFailed(f"crashed ({how})", stage, crashed=True)
-    kind, payload = outcome
-    if kind == "error":
-        raise ChildFailed(payload, stage)
-    return payload
+                return self._fn(lambda stage: None, *self._args)
+            except Exception as exc:
+                raise ChildFailed(_summary(exc)) from None
+        proc, recv = self._proc, self._recv
+        stage, outcome = None, None
+        try:
+            while outcome is None:
+                kind, payload = recv.recv()
+                if kind == "stage":
+                    stage = payload
+                else:
+                    outcome = (kind, payload)
+        except EOFError:
+            pass
+        finally:
+            recv.close()
+            proc.join()
+            self._proc = None
+        if outcome is None:
+            code = proc.exitcode or 0
+            how = f"exit code {code}"
+            if code < 0:
+                try:
+                    how = f"signal {signal.Signals(-code).name}"
+                except ValueError:
+                    how = f"signal {-code}"
+            raise ChildFailed(f"crashed ({how})", stage, crashed=True)
+        kind, payload = outcome
+        if kind == "error":
+            raise ChildFailed(payload, stage)
+        return payload
+
+
+def start_isolated(fn: Callable[..., Any], *args: Any) -> Isolated:
+    """Start `fn(progress, *args)` in a forked child (in-process, at `result()`, where fork
+    is unavailable)."""
+    return Isolated(fn, args)

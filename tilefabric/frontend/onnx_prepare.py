@@ -39,17 +39,26 @@ def _first_line(exc: BaseException) -> str:
 
 
 def load(path: Path) -> onnx.ModelProto:
-    """Read and validate the file; any failure is one line naming the file."""
+    """Read the file; a failure is one line naming the file. Validation is `check`, which the
+    importer runs while torch-mlir lowers (it takes seconds on a large model)."""
     try:
         model = onnx.load(str(path))
+    except Exception as exc:  # protobuf and external-data errors differ in type
+        raise TileFabricError(f"cannot read ONNX model: {_first_line(exc)}", str(path)) from None
+    if not model.graph.node:
+        check(path)  # the checker's verdict, if it has one, says more
+        raise TileFabricError("cannot read ONNX model: the graph has no nodes", str(path))
+    return model
+
+
+def check(path: Path) -> None:
+    """The ONNX checker on the file; any failure is one line naming the file."""
+    try:
         # the checker reads the file itself: sizing and re-serialising a large proto in
         # Python costs seconds (and fails past 2 GB)
         onnx.checker.check_model(str(path))
-    except Exception as exc:  # protobuf, checker and external-data errors differ in type
+    except Exception as exc:  # checker and external-data errors differ in type
         raise TileFabricError(f"cannot read ONNX model: {_first_line(exc)}", str(path)) from None
-    if not model.graph.node:
-        raise TileFabricError("cannot read ONNX model: the graph has no nodes", str(path))
-    return model
 
 
 def default_opset(model: onnx.ModelProto) -> int:

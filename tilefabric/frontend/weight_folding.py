@@ -114,8 +114,9 @@ def add_weight(fn: FuncOp, name: str, value_type) -> object:
     block = fn.body.block
     arg = block.insert_arg(value_type, len(block.args))
     fn.function_type = FunctionType.from_lists(list(block.arg_types), list(fn.function_type.outputs.data))
-    _set_names(fn, "tf.arg_names", _names(fn, "tf.arg_names") + [name])
-    _set_names(fn, "tf.weight_names", _names(fn, "tf.weight_names") + [name])
+    for key in ("tf.arg_names", "tf.weight_names"):  # appended to, not rebuilt: called per weight
+        old = fn.attributes.get(key)
+        fn.attributes[key] = ArrayAttr((*(old.data if isinstance(old, ArrayAttr) else ()), StringAttr(name)))
     return arg
 
 

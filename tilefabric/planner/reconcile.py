@@ -167,7 +167,16 @@ def _tables(problem: Problem) -> _Tables:
         cold[i, :m] = [c.cold_bytes for c in choices]
         hot[i, :m] = [c.hot_bytes for c in choices]
         valid[i, :m] = True
-    return _Tables(cycles, cold, hot, valid, [_edge_table(problem, e) for e in problem.edges])
+    # edges between the same choice tuples with the same cost function (repeated layers) share
+    # one table: building it calls the cost function once per layout-key pair
+    shared: dict[tuple, _EdgeTable] = {}
+    tables = []
+    for e in problem.edges:
+        key = (id(problem.ops[e.producer]), id(problem.ops[e.consumer]), e.input_index, id(e.cost))
+        if key not in shared:
+            shared[key] = _edge_table(problem, e)
+        tables.append(shared[key])
+    return _Tables(cycles, cold, hot, valid, tables)
 
 
 def _name(problem: Problem, i: int) -> str:

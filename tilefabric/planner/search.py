@@ -45,6 +45,12 @@ class OpSearch:
     _grid: list = field(default_factory=list)  # [split, pos, F sorted split-first], computed once
 
     @property
+    def identity(self) -> int:
+        """Equal for operators sharing one search (`search` hands identical operators copies
+        that differ only in the space's name and share the evaluated plans)."""
+        return id(self.cand)
+
+    @property
     def frontier(self) -> list[Plan]:
         return [self.plan(int(i)) for i in self.frontier_rows]
 
@@ -111,7 +117,8 @@ def _search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int 
         need = float(costs.hot.min()) if len(cand) else float("inf")
         raise DoesNotFit(space.name, need, budget_bytes, target.name)
     evaluated = len(cand)
-    cand, costs = cand.take(fits), _take(costs, fits)
+    if len(fits) < evaluated:
+        cand, costs = cand.take(fits), _take(costs, fits)
     front = pareto(costs.total, costs.hot)
     return OpSearch(space, target, budget_bytes, cand, costs, front, evaluated, time.perf_counter() - start)
 
@@ -201,7 +208,19 @@ def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int)
     local = 1
     for b, p in zip(want.blocks, want.parts):
         local *= b // p
-    return float(target.exchange_cycles(local * elem_bytes))
+    return _exchange_cycles(target, local * elem_bytes)
+
+
+_EXCHANGE: dict[tuple[int, int], tuple[Target, float]] = {}
+
+
+def _exchange_cycles(target: Target, nbytes: int) -> float:
+    """target.exchange_cycles for one size, memoised: the whole-model choice asks for the same
+    few sizes tens of thousands of times, and the formula is written for arrays."""
+    hit = _EXCHANGE.get((id(target), nbytes))
+    if hit is None or hit[0] is not target:
+        hit = _EXCHANGE[(id(target), nbytes)] = (target, float(target.exchange_cycles(nbytes)))
+    return hit[1]
 
 
 def roofline_cycles(space: OpSpace, target: Target, dtype: str) -> float:

@@ -6,6 +6,7 @@ the shared scratchpad. The `vgm` strategy is the baseline T10 compares with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,17 +108,35 @@ def choose(nodes: list[OpNode], target: Target, capacity: float, method: str = "
         for x, p in enumerate(node.producers):
             if p is not None:
                 consumers[p].append((j, x))
-    options = [_options(nodes, i, consumers[i]) for i in range(len(nodes))]
+    # Identical ops share one OpSearch (search cache); ops whose own search and whose
+    # neighbours' searches are the same (e.g. every layer of a transformer) get the same
+    # options and choices, computed once.
+    def neighbourhood(i: int) -> tuple:
+        node = nodes[i]
+        return (node.search.identity, node.resident,
+                tuple(None if p is None else nodes[p].search.identity for p in node.producers),
+                tuple((nodes[j].search.identity, x) for j, x in consumers[i]))
+
+    memo: dict[tuple, tuple[list, tuple]] = {}
+    variants, choices = [], []  # per op: (plan, spread_cold) pairs and their Choices
+    for i, node in enumerate(nodes):
+        key = neighbourhood(i)
+        if key not in memo:
+            opts = _options(nodes, i, consumers[i])
+            variant = [(p, False) for p in opts] + ([(p, True) for p in opts] if any(node.resident) else [])
+            memo[key] = (variant, tuple(_choice(node, p, target, cold) for p, cold in variant))
+        variants.append(memo[key][0])
+        choices.append(memo[key][1])
+    edge_costs: dict[int, Callable] = {}  # per element size: one function, so equal edges share tables
     edges = []
     for i, node in enumerate(nodes):
         for x, p in enumerate(node.producers):
             if p is not None:
                 eb = node.search.space.bytes_of(x)
-                edges.append(Edge(p, i, x, lambda have, want, eb=eb: relayout_cycles(target, have, want, eb)))
-    variants = [[(p, False) for p in opts] + ([(p, True) for p in opts] if any(n.resident) else [])
-                for n, opts in zip(nodes, options)]
+                cost = edge_costs.setdefault(eb, lambda have, want, eb=eb: relayout_cycles(target, have, want, eb))
+                edges.append(Edge(p, i, x, cost))
     problem = Problem(
-        ops=tuple(tuple(_choice(n, p, target, cold) for p, cold in opts) for n, opts in zip(nodes, variants)),
+        ops=tuple(choices),
         edges=tuple(edges),
         capacity=capacity,
         names=tuple(n.name for n in nodes),
