@@ -165,3 +165,27 @@ def test_two_rings_and_padding_simulate_exactly_as_predicted():
         out = run.outputs["result0"]
         assert np.abs(out - ref).max() / np.abs(ref).max() < 1e-5, plan.describe()
         assert run.simulated_cycles == pytest.approx(run.predicted_cycles, rel=1e-3), plan.describe()
+
+
+def test_search_all_equals_searching_one_by_one():
+    """The thread-pooled search of many ops gives each op what its own search gives: the same
+    frontier and plans, shared between identical spaces, in request order."""
+    import dataclasses
+
+    from tilefabric.planner import search as search_module
+
+    t = resolve_target("ipu-mk2")
+    budget = t.scratchpad_bytes * 0.9
+    spaces = [matmul_space(96, 200, 64), matmul_space(128, 64, 300, 4), matmul_space(96, 200, 64), matmul_space(37, 53, 91)]
+    spaces = [dataclasses.replace(s, name=f"op{i}") for i, s in enumerate(spaces)]
+    requests = [(s, (False, i == 1)) for i, s in enumerate(spaces)]
+    search_module._CACHE.clear()
+    together = search_module.search_all(requests, t, budget)
+    search_module._CACHE.clear()
+    alone = [search(s, t, budget, reused=r) for s, r in requests]
+    assert [r.space.name for r in together] == ["op0", "op1", "op2", "op3"]
+    for a, b in zip(together, alone):
+        assert np.array_equal(a.frontier_rows, b.frontier_rows)
+        assert a.frontier == b.frontier
+    assert together[2].cand is together[0].cand  # identical spaces share one search
+    assert together[2].seconds == 0.0 and together[0].seconds > 0.0

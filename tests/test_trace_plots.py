@@ -242,8 +242,8 @@ def test_core_groups_stay_few() -> None:
 
 
 def test_link_runs_wrap_on_a_ring() -> None:
-    from tilefabric.runtime_sim.plots import _add_runs
+    from tilefabric.target.routing import add_runs
 
     loads = np.zeros((2, 5))
-    _add_runs(loads, np.array([0, 1, 1]), np.array([3, 0, 1]), np.array([3, 0, 2]), 7.0)
+    add_runs(loads, np.array([0, 1, 1]), np.array([3, 0, 1]), np.array([3, 0, 2]), 7.0)
     assert loads.tolist() == [[7, 0, 0, 7, 7], [0, 7, 7, 0, 0]]

@@ -353,7 +353,7 @@ def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir
         from tilefabric.runtime_sim.plots import write_plots
 
         done = write_plots(plots_dir, report, result.sim.per_core_peak_bytes, program.target,
-                           program.compiled.dataflow)
+                           getattr(result.sim, "links", None))
         report["plot_files"] = [str(p) for p in done.files]
         report["plots_skipped"] = dict(done.skipped)
         out.print(f"plots: {', '.join(str(p) for p in done.files)}", markup=False, highlight=False, soft_wrap=True)

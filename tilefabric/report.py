@@ -68,6 +68,7 @@ def build_report(program: Program, sim: Any) -> dict[str, Any]:
     """The report of one simulated run of `program` (`check` is added later if requested)."""
     target = program.target
     plan = program.plan_summary()
+    links = getattr(sim, "links", None)
     return _plain({
         "model": program.loaded.name,
         "target": target.name,
@@ -86,6 +87,7 @@ def build_report(program: Program, sim: Any) -> dict[str, Any]:
         "search_seconds": plan["search_seconds"],
         "predicted_cycles": plan["predicted_cycles"],
         "roofline_cycles": plan["roofline_cycles"],
+        **({"links": links.summary(target, float(sim.latency_cycles))} if links is not None else {}),
     })
 
 
@@ -190,6 +192,21 @@ def memory_text(report: dict[str, Any]) -> Text:
     return text
 
 
+def links_text(links: dict[str, Any]) -> Text:
+    """One line of mesh link statistics (the report's `links`)."""
+    rows, cols = links["mesh_shape"]
+    text = Text(f"links ({links['topology']} {rows}x{cols}): ")
+    where = links.get("busiest_link")
+    if not where:
+        text.append("no traffic", style="dim")
+        return text
+    text.append(f"busiest {_bytes(links['busiest_link_bytes'])} ({where['direction']} of ({where['row']}, {where['col']})), "
+                f"utilisation max {links['max_link_utilisation']:.1%} mean {links['mean_link_utilisation']:.2%}, "
+                f"max {links['hops_max']} hops", style="bold")
+    text.append(f"  {links['routed_steps']:,} routed steps", style="dim")
+    return text
+
+
 def check_text(check: dict[str, Any]) -> Text:
     passed = check["passed"]
     text = Text("check vs onnxruntime: ")
@@ -209,8 +226,10 @@ def _err(value: Any) -> str:
 
 
 def render(report: dict[str, Any]) -> Group:
-    """Header, per-op table, per-core memory and (if present) the check, as one renderable."""
+    """Header, per-op table, per-core memory, mesh links and the check (if present), as one renderable."""
     parts: list[Any] = [header(report), ops_table(report.get("ops", [])), memory_text(report)]
+    if report.get("links") is not None:
+        parts.append(links_text(report["links"]))
     if report.get("check") is not None:
         parts.append(check_text(report["check"]))
     return Group(*parts)

@@ -19,7 +19,7 @@ from tilefabric.errors import TileFabricError
 from tilefabric.lowering.op_space_from_ir import element_bytes, op_space
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.planner.roofline import roofline
-from tilefabric.planner.search import relayout_cycles, search
+from tilefabric.planner.search import relayout_cycles, search, search_all
 from tilefabric.planner.whole_model import OpNode, choose, layout_bytes, spread_layout, vgm_plan
 from tilefabric.target import resolve_target
 
@@ -144,14 +144,12 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     """Search every non-fill op's plan space and record where its inputs come from."""
     nodes: list[OpNode] = []
     producer: dict[SSAValue, int] = {}
-    for g in generics:
-        if constant_fill_value(g.op) is not None:
-            continue
-        # A ring left displaced is moved home only for an on-chip value another op reads later
-        # (function arguments are scattered afresh for each consumer).
-        reused = tuple(not isinstance(v, BlockArgument) and any(u.operation is not g.op for u in v.uses)
-                       for v in g.op.inputs)
-        result = search(g.space, target, budget, reused=reused)
+    planned = [g for g in generics if constant_fill_value(g.op) is None]
+    # A ring left displaced is moved home only for an on-chip value another op reads later
+    # (function arguments are scattered afresh for each consumer).
+    requests = [(g.space, tuple(not isinstance(v, BlockArgument) and any(u.operation is not g.op for u in v.uses)
+                                for v in g.op.inputs)) for g in planned]
+    for g, result in zip(planned, search_all(requests, target, budget)):
         g.node = len(nodes)
         nodes.append(OpNode(
             g.label, result,

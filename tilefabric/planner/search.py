@@ -4,7 +4,9 @@ plans the whole-model choice asks for (e.g. one matching a producer's layout).""
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -89,7 +91,7 @@ def search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int |
     """`objective`: "executed" (what tilefabric runs) or "t10" (T10's own accounting, for
     calibration against its published figures). Identical operators (the layers of a
     transformer) share one search: the key is the space without its name."""
-    key = (replace(space, name=""), target, budget_bytes, max_rings, tuple(reused), objective)
+    key = _key(space, target, budget_bytes, max_rings, reused, objective)
     hit = _CACHE.get(key)
     if hit is not None:
         return replace(hit, space=space, seconds=0.0)
@@ -98,6 +100,46 @@ def search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int |
     found = _search(space, target, budget_bytes, max_rings, reused, objective)
     _CACHE[key] = found
     return found
+
+
+SEARCH_THREADS = min(4, os.cpu_count() or 1)
+
+
+def search_all(requests: list[tuple[OpSpace, tuple[bool, ...]]], target: Target, budget_bytes: float) -> list[OpSearch]:
+    """`search(space, target, budget_bytes, reused=reused)` for every (space, reused), in order.
+
+    The distinct plan spaces are searched on a thread pool: the large numpy operations that
+    dominate a search (sorts, arithmetic over a million candidates) release the GIL. Results are
+    the same as searching one by one; the first failing request (in order) raises."""
+    keys = [_key(space, target, budget_bytes, None, reused, "executed") for space, reused in requests]
+    known = {key: _CACHE[key] for key in keys if key in _CACHE}
+    first: dict[tuple, int] = {}
+    for i, key in enumerate(keys):
+        if key not in known:
+            first.setdefault(key, i)
+    found: dict[tuple, OpSearch] = {}
+    if first:
+        with ThreadPoolExecutor(max_workers=max(1, min(SEARCH_THREADS, len(first)))) as pool:
+            futures = {key: pool.submit(_search, requests[i][0], target, budget_bytes, None, tuple(requests[i][1]),
+                                        "executed") for key, i in first.items()}
+            for key in first:  # in request order: the first failure raises
+                found[key] = futures[key].result()
+    for key, result in found.items():
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = result
+    out = []
+    for i, ((space, _), key) in enumerate(zip(requests, keys)):
+        if first.get(key) == i:
+            out.append(found[key])  # the op whose space was searched keeps it and its time
+        else:
+            out.append(replace(found.get(key) or known[key], space=space, seconds=0.0))
+    return out
+
+
+def _key(space: OpSpace, target: Target, budget_bytes: float, max_rings: int | None,
+         reused: tuple[bool, ...], objective: str) -> tuple:
+    return (replace(space, name=""), target, budget_bytes, max_rings, tuple(reused), objective)
 
 
 def _search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int | None,

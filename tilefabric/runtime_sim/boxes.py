@@ -28,6 +28,18 @@ def _axis_blocks(offsets: np.ndarray, extents) -> tuple[list[np.ndarray], list[n
     return starts, which
 
 
+def row_ids(columns: list[np.ndarray]) -> tuple[int, np.ndarray]:
+    """(number of distinct rows, each row's index among them) of the integer columns, one
+    column at a time through 1-D np.unique (much faster than np.unique(axis=0) or sets)."""
+    n = len(columns[0]) if columns else 0
+    ids, count = np.zeros(n, dtype=np.int64), 1
+    for col in columns:
+        values, inv = np.unique(col, return_inverse=True)
+        uniq, ids = np.unique(ids * len(values) + inv.reshape(-1), return_inverse=True)
+        count = len(uniq)
+    return count, ids.reshape(-1)
+
+
 def _pick(which: list[np.ndarray]) -> tuple:
     """Index [k0, :, k1, :, ...] per core: the core axis comes first, then the extents."""
     out: list = []
@@ -63,7 +75,7 @@ def write_boxes(shape, dtype, blocks: np.ndarray, offsets: np.ndarray) -> np.nda
     need = np.maximum((offsets + np.asarray(local)).max(axis=0), shape)
     out = np.zeros(tuple(int(n) for n in need), dtype=dtype)
     starts, which = _axis_blocks(offsets, local)
-    if len({tuple(r) for r in np.stack(which, axis=1).tolist()}) == int(np.prod([len(u) for u in starts])):
+    if row_ids(which)[0] == int(np.prod([len(u) for u in starts])):
         # every combination of per-axis blocks is some core's box: place them axis by axis
         cut = np.zeros(tuple(n for u, e in zip(starts, local) for n in (len(u), e)), dtype=dtype)
         cut[_pick(which)] = blocks
@@ -72,6 +84,12 @@ def write_boxes(shape, dtype, blocks: np.ndarray, offsets: np.ndarray) -> np.nda
     else:
         out[box_index(offsets, local)] = blocks
     return out[tuple(slice(0, s) for s in shape)]
+
+
+def place(tensor: np.ndarray, low, high) -> np.ndarray:
+    """The tensor in destination coordinates: padded by positive, cropped by negative low/high."""
+    crop = tuple(slice(max(-a, 0), n - max(-b, 0)) for n, a, b in zip(tensor.shape, low, high))
+    return np.pad(tensor[crop], tuple((max(a, 0), max(b, 0)) for a, b in zip(low, high)))
 
 
 def received_elements(src_off, src_local, dst_off, dst_local, shape, low=None) -> np.ndarray:

@@ -4,7 +4,12 @@ scratchpad accounting against the target, elapsed cycles and per-op statistics.
 With `record=True` the machine also keeps what a timeline needs (tilefabric.runtime_sim.trace
 turns it into arrays): one tuple per `charge` (label, start cycle, compute, shift and sync
 cycles, bytes moved, cores) and one per `allocate`/`release` (cycle, cores, byte delta). Only
-tuples are appended while simulating; numpy runs once at the end."""
+tuples are appended while simulating; numpy runs once at the end.
+
+On a mesh / torus target `links` accumulates the bytes every routed shift and exchange put on
+each directed link (runtime_sim/links.py). On a target with `overlap_compute_comm`, a shift
+inside a compute-shift loop is charged only the part of its time that the iteration's compute
+does not cover (`overlap_credit`, see `charge`)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tilefabric.errors import TileFabricError
+from tilefabric.runtime_sim.links import LinkTotals
 from tilefabric.target import Target
 
 
@@ -27,6 +33,7 @@ class OpStats:
     bytes_moved: int = 0
     plan: str = ""
     predicted_cycles: float | None = None
+    overlapped_cycles: float = 0.0  # shift cycles hidden behind compute (not in `cycles`)
 
     def to_dict(self) -> dict:
         return {
@@ -34,6 +41,7 @@ class OpStats:
             "compute_cycles": self.compute_cycles, "shift_cycles": self.shift_cycles,
             "sync_cycles": self.sync_cycles, "bytes_moved": int(self.bytes_moved),
             "plan": self.plan, "predicted_cycles": self.predicted_cycles,
+            "overlapped_cycles": self.overlapped_cycles,
         }
 
 
@@ -53,10 +61,16 @@ class Machine:
     charges: list[tuple] = field(default_factory=list)
     # (cycle, cores, +/- bytes on each of the cores [0, cores))
     memory_events: list[tuple] = field(default_factory=list)
+    links: LinkTotals | None = field(init=False)  # mesh / torus targets only
+    # compute cycles of the current compute-shift iteration not yet used to hide a shift
+    # (None outside such loops, or when the target does not overlap)
+    overlap_credit: float | None = None
 
     def __post_init__(self):
         self.used = np.zeros(self.target.cores, dtype=np.int64)
         self.peak = np.zeros(self.target.cores, dtype=np.int64)
+        t = self.target
+        self.links = LinkTotals(tuple(t.mesh_shape), t.topology == "torus") if t.routed else None
 
     def stat(self, label: str) -> OpStats:
         if label not in self.stats:
@@ -83,11 +97,23 @@ class Machine:
         if self.record:
             self.memory_events.append((self.cycles, cores, -nbytes))
 
-    def charge(self, label: str, compute=0.0, shift=0.0, sync=0.0, moved=0, cores: int | None = None) -> None:
+    def charge(self, label: str, compute=0.0, shift=0.0, sync=0.0, moved=0, cores: int | None = None,
+               overlaps: bool = False) -> None:
         """Advance time by one BSP step of op `label`: compute, then shift, then sync, from
-        the current cycle. `cores` (default: the label's, from `label_cores`) is only recorded."""
+        the current cycle. `cores` (default: the label's, from `label_cores`) is only recorded.
+
+        Inside an overlapping compute-shift iteration (`overlap_credit` not None) compute adds
+        to the credit, and a shift with `overlaps` runs under it: only `shift − credit` is
+        charged, so compute followed by that shift costs max(compute, shift)."""
         s = self.stat(label)
         compute, shift, sync = float(compute), float(shift), float(sync)
+        if self.overlap_credit is not None:
+            if overlaps:
+                hidden = min(self.overlap_credit, shift)
+                shift -= hidden
+                self.overlap_credit -= hidden
+                s.overlapped_cycles += hidden
+            self.overlap_credit += compute
         total = compute + shift + sync
         s.compute_cycles += compute
         s.shift_cycles += shift

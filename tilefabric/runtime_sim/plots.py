@@ -4,11 +4,10 @@
   ops and one bar for the rest.
 - `core_memory.png`: per-core peak scratchpad / capacity as a heatmap, the cores laid out on
   the target's mesh if it has one, else row-major on a near-square grid.
-- `link_utilisation.png`: only for mesh / torus targets. Placement is row-major on
-  `mesh_shape`; the traffic is that of the rotation shifts (`dataflow.shift`, counted as often
-  as its enclosing `dataflow.repeat`s run it), each core's buffer routed X then Y (shorter way
-  round on a torus). The colour is a link's busier direction: bytes / (link_bytes_per_cycle ×
-  run cycles). Exchanges and reductions have no placement model yet and are not included.
+- `link_utilisation.png`: only for mesh / torus targets: the bytes the simulation put on each
+  link (shifts and exchanges, routed by the Target; runtime_sim/links.py). The colour is a
+  link's busier direction: bytes / (link_bytes_per_cycle × run cycles). Partial-sum
+  reductions keep the crossbar formula and are not included.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,109 +107,29 @@ def core_memory_figure(peak_bytes: np.ndarray, capacity: int, title: str, mesh_s
 
 
 # --- (c) link utilisation on a mesh ----------------------------------------------------------
-def _shifts(block, times: int = 1) -> Iterator[tuple[Any, int]]:
-    """(dataflow.shift, how many times it runs) in `block`, through nested repeats."""
-    from tilefabric.dialects import dataflow as df
+def link_grids(links) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes per physical link, its busier direction: horizontal [r, c] joins (r, c)–(r, c+1)
+    (R×(C−1), R×C on a torus: column C−1 is the wrap link), vertical [r, c] joins (r, c)–(r+1, c)."""
+    from tilefabric.target.routing import EAST, NORTH, SOUTH, WEST
 
-    for op in block.ops:
-        if isinstance(op, df.ShiftOp):
-            yield op, times
-        elif isinstance(op, df.RepeatOp):
-            count = op.count.data
-            yield from _shifts(op.body.block, times * count)
-            if op.between is not None and count > 1:
-                yield from _shifts(op.between.block, times * (count - 1))
-
-
-def _add_runs(loads: np.ndarray, line: np.ndarray, start: np.ndarray, length: np.ndarray, weight: float) -> None:
-    """loads[line, (start + i) mod n] += weight for i in [0, length): difference arrays over
-    two turns of the ring, folded back."""
-    keep = length > 0
-    if not keep.any():
-        return
-    n = loads.shape[1]
-    diff = np.zeros((loads.shape[0], 2 * n + 1))
-    np.add.at(diff, (line[keep], start[keep]), weight)
-    np.add.at(diff, (line[keep], start[keep] + length[keep]), -weight)
-    runs = np.cumsum(diff, axis=1)
-    loads += runs[:, :n] + runs[:, n: 2 * n]
+    rows, cols = links.shape
+    loads = links.loads
+    hc = cols if links.torus else cols - 1
+    vr = rows if links.torus else rows - 1
+    horizontal = np.maximum(loads[EAST], np.roll(loads[WEST], -1, axis=1))[:, :hc]
+    vertical = np.maximum(loads[SOUTH], np.roll(loads[NORTH], -1, axis=0))[:vr, :]
+    return horizontal, vertical
 
 
-@dataclass
-class LinkLoads:
-    """Bytes per directed link: east[r, c] is (r, c) → (r, c+1), west[r, c] is (r, c+1) → (r, c),
-    south[r, c] is (r, c) → (r+1, c), north[r, c] is (r+1, c) → (r, c); indices wrap on a torus."""
-
-    rows: int
-    cols: int
-    torus: bool
-    east: np.ndarray
-    west: np.ndarray
-    south: np.ndarray
-    north: np.ndarray
-    shifts: int = 0  # shift executions counted
-    worst_sharing: float = 0.0  # max over shifts of (busiest link's bytes / one core's buffer)
-    notes: list[str] = field(default_factory=list)
-
-
-def mesh_link_loads(module, target) -> LinkLoads:
-    """Route every executed rotation shift of the dataflow `module` over the target's mesh."""
-    from tilefabric.analysis.affine_eval import eval_on_grid
-    from tilefabric.runtime_sim.body_eval import numpy_dtype
-    from tilefabric.runtime_sim.simulator import main_function
-
-    rows, cols = (int(x) for x in target.mesh_shape)
-    torus = target.topology == "torus"
-    loads = LinkLoads(rows, cols, torus, *(np.zeros((rows, cols)) for _ in range(4)))
-    for op, times in _shifts(main_function(module).body.block):
-        bt = op.buffer.type
-        src = eval_on_grid(op.source.data, bt.grid_shape)
-        dst = np.arange(bt.cores)
-        ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
-        moving = ids != dst
-        if not moving.any():
-            continue
-        nbytes = math.prod(bt.local_shape) * numpy_dtype(bt.element_type).itemsize
-        one = LinkLoads(rows, cols, torus, *(np.zeros((rows, cols)) for _ in range(4)))
-        r1, c1 = np.divmod(ids[moving], cols)
-        r2, c2 = np.divmod(dst[moving], cols)
-        # X first, in the source row
-        forward = (c2 - c1) % cols
-        go_east = (c2 > c1) if not torus else forward <= cols - forward
-        steps_e = np.where(go_east, forward if torus else c2 - c1, 0)
-        steps_w = np.where(go_east, 0, (c1 - c2) % cols if torus else c1 - c2)
-        _add_runs(one.east, r1, c1, steps_e, nbytes)
-        _add_runs(one.west, r1, c2, steps_w, nbytes)
-        # then Y, in the destination column
-        down = (r2 - r1) % rows
-        go_south = (r2 > r1) if not torus else down <= rows - down
-        steps_s = np.where(go_south, down if torus else r2 - r1, 0)
-        steps_n = np.where(go_south, 0, (r1 - r2) % rows if torus else r1 - r2)
-        _add_runs(one.south.T, c2, r1, steps_s, nbytes)
-        _add_runs(one.north.T, c2, r2, steps_n, nbytes)
-        for name in ("east", "west", "south", "north"):
-            getattr(loads, name)[...] += getattr(one, name) * times
-        busiest = max(float(getattr(one, d).max()) for d in ("east", "west", "south", "north"))
-        loads.worst_sharing = max(loads.worst_sharing, busiest / nbytes)
-        loads.shifts += times
-    return loads
-
-
-def link_grids(loads: LinkLoads) -> tuple[np.ndarray, np.ndarray]:
-    """Bytes per link, its busier direction: horizontal [r, c] joins (r, c)–(r, c+1) (R×(C−1),
-    R×C on a torus: column C−1 is the wrap link), vertical [r, c] joins (r, c)–(r+1, c)."""
-    hc = loads.cols if loads.torus else loads.cols - 1
-    vr = loads.rows if loads.torus else loads.rows - 1
-    return np.maximum(loads.east, loads.west)[:, :hc], np.maximum(loads.south, loads.north)[:vr, :]
-
-
-def link_utilisation_figure(loads: LinkLoads, target, cycles: float, title: str):
+def link_utilisation_figure(links, target, cycles: float, title: str):
+    """Two heatmaps of the simulated run's link loads (`runtime_sim.links.LinkTotals`)."""
     from matplotlib.ticker import PercentFormatter
 
+    rows, cols = links.shape
     capacity = target.link_bytes_per_cycle * max(cycles, 1e-9)
-    horizontal, vertical = (g / capacity * 100 for g in link_grids(loads))
+    horizontal, vertical = (g / capacity * 100 for g in link_grids(links))
     top = max((float(g.max()) for g in (horizontal, vertical) if g.size), default=0.0)
-    fig = _figure(12.0, 1.8 + 5.0 * loads.rows / max(loads.cols, 1))
+    fig = _figure(12.0, 1.8 + 5.0 * rows / max(cols, 1))
     axes = fig.subplots(1, 2, squeeze=False)[0]
     shown = None
     for ax, grid, what in ((axes[0], horizontal, "horizontal links (r, c)–(r, c+1)"),
@@ -224,10 +143,11 @@ def link_utilisation_figure(loads: LinkLoads, target, cycles: float, title: str)
     if shown is not None:
         fig.colorbar(shown, ax=list(axes), shrink=0.8, format=PercentFormatter(decimals=_decimals(top)),
                      label="bytes / (link bandwidth × run cycles)")
-    what = (f"{loads.shifts:,} shift executions; a link carries up to {loads.worst_sharing:.0f} buffers in one shift"
-            if loads.shifts else "no rotation shifts: every link idle")
-    fig.suptitle(f"{title}\nlink utilisation on the {loads.rows}×{loads.cols} {target.topology}, busier direction "
-                 f"(shifts only, XY routing; max {top:.{_decimals(top)}f}%)\n{what}", fontsize=9)
+    what = (f"{links.steps:,} routed shift / exchange steps; busiest link in one step: "
+            f"{links.busiest_step_bytes:,.0f} B; longest route {links.hops_max} hops"
+            if links.steps else "no link traffic: every link idle")
+    fig.suptitle(f"{title}\nlink utilisation on the {rows}×{cols} {target.topology}, busier direction "
+                 f"(XY routing, row-major placement; max {top:.{_decimals(top)}f}%)\n{what}", fontsize=9)
     return fig
 
 
@@ -272,8 +192,9 @@ def _save(fig, path: Path) -> Path:
 
 
 def write_plots(directory: str | os.PathLike, report: dict[str, Any], peak_bytes: np.ndarray, target,
-                dataflow=None) -> PlotOutcome:
-    """Write the plots of one run into `directory` (created if missing; its parent must exist)."""
+                links=None) -> PlotOutcome:
+    """Write the plots of one run into `directory` (created if missing; its parent must exist).
+    `links`: the run's `SimResult.links` (bytes per mesh link), for the link plot."""
     out = Path(directory)
     out.mkdir(exist_ok=True)
     title = f"{report.get('model', 'model')} on {target.name} ({report.get('strategy', '')})"
@@ -282,11 +203,10 @@ def write_plots(directory: str | os.PathLike, report: dict[str, Any], peak_bytes
     outcome.files.append(_save(core_memory_figure(peak_bytes, target.scratchpad_bytes, title, target.mesh_shape),
                                out / CORE_MEMORY))
     reason = link_plot_skip_reason(target)
-    if reason is not None or dataflow is None:
-        outcome.skipped[LINKS] = reason or "no dataflow program"
+    if reason is not None or links is None:
+        outcome.skipped[LINKS] = reason or "no link statistics from the simulation"
     else:
-        loads = mesh_link_loads(dataflow, target)
-        fig = link_utilisation_figure(loads, target, float(report.get("latency_cycles") or 0), title)
+        fig = link_utilisation_figure(links, target, float(report.get("latency_cycles") or 0), title)
         outcome.files.append(_save(fig, out / LINKS))
     return outcome
 

@@ -1,5 +1,9 @@
 """Compile a dataflow function once into a flat list of numpy closures; each closure updates
-the Machine (data, memory, cycles). Costs come only from the Target, never from the planner."""
+the Machine (data, memory, cycles). Costs come only from the Target, never from the planner.
+
+On a mesh / torus target a shift or exchange is priced at the link level: its transfers are
+routed once, here, and the closure charges the precomputed step time and adds the precomputed
+per-link bytes (links.py). On a crossbar every transfer is one hop (Target.transfer_cycles)."""
 
 from __future__ import annotations
 
@@ -13,20 +17,15 @@ from tilefabric.analysis.affine_eval import eval_on_grid
 from tilefabric.dialects import dataflow as df
 from tilefabric.errors import TileFabricError
 from tilefabric.runtime_sim.body_eval import numpy_dtype
-from tilefabric.runtime_sim.boxes import read_boxes, received_elements, write_boxes
+from tilefabric.runtime_sim.boxes import place, read_boxes, received_elements, write_boxes
 from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
+from tilefabric.runtime_sim.links import exchange_transfers, shift_transfers
 from tilefabric.runtime_sim.written import WrittenMap
 
 
 def label_of(op) -> str:
     a = op.attributes.get("tf.op")
     return a.data if isinstance(a, StringAttr) else op.name
-
-
-def place(tensor: np.ndarray, low, high) -> np.ndarray:
-    """The tensor in destination coordinates: padded by positive, cropped by negative low/high."""
-    crop = tuple(slice(max(-a, 0), n - max(-b, 0)) for n, a, b in zip(tensor.shape, low, high))
-    return np.pad(tensor[crop], tuple((max(a, 0), max(b, 0)) for a, b in zip(low, high)))
 
 
 def _bytes(t: df.BufferType) -> int:
@@ -196,14 +195,17 @@ class Program:
             src = eval_on_grid(op.source.data, bt.grid_shape)
             ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
             nbytes = _bytes(bt)
-            cycles = float(t.transfer_cycles(nbytes))
+            links = t.route(*shift_transfers(ids, nbytes)) if t.routed else None
+            cycles = t.step_cycles(links) if links is not None else float(t.transfer_cycles(nbytes))
             receive = nbytes * (t.shift_buffers - 1)  # the incoming part lands beside the old one
 
             def shift(m, s):
                 m.allocate(bt.cores, receive, label)
                 m.release(bt.cores, receive)
                 m.buffers[id(op.buffer)] = m.buffers[id(op.buffer)][ids]
-                m.charge(label, shift=cycles, moved=nbytes * bt.cores)
+                m.charge(label, shift=cycles, moved=nbytes * bt.cores, overlaps=True)
+                if links is not None:
+                    m.links.add(links)
             return shift
         if isinstance(op, df.ReduceOp):
             return self._reduce(op, label)
@@ -213,15 +215,24 @@ class Program:
             body = [self._compile(inner) for inner in op.body.block.ops]
             between = [self._compile(inner) for inner in op.between.block.ops] if op.between is not None else []
             count = op.count.data
+            # compute-shift loop on a target that overlaps them: each iteration's shifts may
+            # run during that iteration's compute (Machine.charge, `overlaps`)
+            overlap = t.overlap_compute_comm and op.between is not None and any(
+                isinstance(inner, df.ShiftOp) for inner in op.between.block.ops)
 
             def repeat(m, s):
+                outer = m.overlap_credit
                 for i in range(count):
                     here = tuple(s) + (i,)
+                    if overlap:
+                        m.overlap_credit = 0.0
                     for step in body:
                         step(m, here)
                     if i + 1 < count:
                         for step in between:
                             step(m, here)
+                if overlap and outer is None:
+                    m.overlap_credit = None
             return repeat
         if isinstance(op, (func.ReturnOp, arith.ConstantOp)):
             return lambda m, s: None  # scalar constants are read inside bodies
@@ -241,9 +252,14 @@ class Program:
         itemsize = numpy_dtype(dt.element_type).itemsize
         worst = int(received.max()) * itemsize if len(received) else 0
         moved = int(received.sum()) * itemsize
-        transfer = float(self.target.transfer_cycles(worst))
+        t = self.target
+        links = None
+        if t.routed and worst:
+            links = t.route(*exchange_transfers(t, so, st.local_shape, do, dt.local_shape, shape, low, high, into,
+                                                itemsize))
+        transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
         # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
-        syncs = float(self.target.exchange_cycles(worst)) - transfer if worst else 0.0
+        syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
 
         padded = any(v > 0 for v in low + high)
         inside = None
@@ -263,6 +279,8 @@ class Program:
                 dest = m.buffers[id(op.dest)]
                 dest[...] = np.where(inside, boxes, dest)
             m.charge(label, shift=transfer, sync=syncs, moved=moved)
+            if links is not None:
+                m.links.add(links)
         return exchange
 
     def _reduce(self, op: df.ReduceOp, label: str):

@@ -11,6 +11,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp
 
 from tilefabric.errors import TileFabricError
+from tilefabric.runtime_sim.links import LinkTotals
 from tilefabric.runtime_sim.machine import Machine, OpStats
 from tilefabric.runtime_sim.program import Program
 from tilefabric.runtime_sim.trace import Timeline, op_cores
@@ -25,6 +26,7 @@ class SimResult:
     per_core_peak_bytes: np.ndarray
     ops: list[OpStats]
     timeline: Timeline | None = None  # with simulate(..., trace=True)
+    links: LinkTotals | None = None  # bytes per directed link (mesh / torus targets)
 
 
 def _names(fn: func.FuncOp, key: str, prefix: str, count: int) -> list[str]:
@@ -86,4 +88,5 @@ def simulate(module: ModuleOp, target, args: dict[str, np.ndarray], strict: bool
         per_core_peak_bytes=machine.peak.copy(),
         ops=list(machine.stats.values()),
         timeline=Timeline.from_machine(machine) if trace else None,
+        links=machine.links,
     )

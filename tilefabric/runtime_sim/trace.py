@@ -6,7 +6,9 @@ turns them into numpy arrays once, after the run.
 
 Time: the machine is bulk-synchronous, so one charge (a compute, shift, exchange, reduce or
 sync step of an op) occupies the whole chip from the current cycle on, its phases in the order
-compute → shift → sync; nothing overlaps. Phases of zero length are left out.
+compute → shift → sync; slices never overlap (on a target that overlaps compute and
+communication, a shift's slice is the part its compute did not hide). Phases of zero length
+are left out.
 
 Tracks: one trace thread per group of ops by the number of cores their buffers span (every
 buffer lives on cores [0, n) of the chip, so "n cores" names the exact cores). With at most

@@ -53,6 +53,12 @@ class _Fields:
     def integer(self, key: str, *, minimum: int = 0, strict: bool = False, default: Any = ...):
         return self.number(key, minimum=minimum, strict=strict, default=default, integer=True)
 
+    def boolean(self, key: str, default: Any = ...) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise TileFabricError(f"field '{self._key(key)}' must be true or false, got {value!r}", self.where)
+        return value
+
     def string(self, key: str, default: Any = ...) -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
@@ -123,7 +129,8 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
     cores = f.integer("cores", minimum=1)
     mesh = data.get("mesh_shape")
     if topology != "crossbar":
-        if not (isinstance(mesh, list) and len(mesh) == 2 and all(isinstance(x, int) and x > 0 for x in mesh)):
+        if not (isinstance(mesh, list) and len(mesh) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in mesh)):
             raise TileFabricError(f"field 'mesh_shape' must be [rows, cols] of positive integers for a {topology}", where)
         if mesh[0] * mesh[1] != cores:
             raise TileFabricError(f"mesh_shape {mesh[0]}x{mesh[1]} does not match cores = {cores}", where)
@@ -146,6 +153,7 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
         vector=_vector(f.table_of("vector")),
         reduce=_reduce(f.table_of("reduce")),
         source=source,
+        overlap_compute_comm=f.boolean("overlap_compute_comm", default=False),
     )
 
 

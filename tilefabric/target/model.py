@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tilefabric.target import routing
+
 ELEMENT_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i1": 1, "i8": 1, "i32": 4, "i64": 8}
 
 
@@ -123,14 +125,46 @@ class Target:
     vector: VectorUnit
     reduce: ReduceModel
     source: str = "preset"
+    overlap_compute_comm: bool = False  # a rotation's shift may run during the step's compute
 
     # --- communication -------------------------------------------------------------------
     def transfer_cycles(self, bytes_per_core):
-        """Cycles for every core to send/receive `bytes_per_core` over the exchange."""
+        """Cycles for every core to send/receive `bytes_per_core` over the exchange: one hop
+        on a crossbar (the planner's formula on every topology, see docs/cost-model.md)."""
+        return self.link_cycles(bytes_per_core, 1)
+
+    def link_cycles(self, busiest_link_bytes, hops):
+        """A communication step whose most loaded link carries `busiest_link_bytes` and whose
+        longest route is `hops` links: bandwidth time of that link plus the per-hop latency
+        of that route; 0 when nothing moves. Inter-chip steps are slowed by the chip factor."""
         factor = self.inter_chip_comm_factor if self.chips > 1 else 1.0
-        b = np.asarray(bytes_per_core, dtype=np.float64)
+        b = np.asarray(busiest_link_bytes, dtype=np.float64)
         cyc = b / self.link_bytes_per_cycle * factor
-        return np.where(b > 0, cyc + self.link_latency_cycles, 0.0)
+        return np.where(b > 0, cyc + np.asarray(hops) * self.link_latency_cycles, 0.0)
+
+    @property
+    def routed(self) -> bool:
+        """Transfers travel over mesh / torus links (else: a crossbar, every core one hop away)."""
+        return self.topology in ("mesh", "torus") and self.mesh_shape is not None
+
+    def core_coords(self, cores) -> tuple[np.ndarray, np.ndarray]:
+        """Placement of logical core ids on the mesh: (row, col) arrays. Row-major for now;
+        the one place a core-placement pass would substitute its permutation."""
+        return routing.row_major(cores, self.mesh_shape)
+
+    def hops(self, src, dst) -> np.ndarray:
+        """Links on the XY route from each src core to its dst core (0 for src == dst)."""
+        return routing.hop_counts(self.core_coords(src), self.core_coords(dst), self.mesh_shape,
+                                  self.topology == "torus")
+
+    def route(self, src, dst, nbytes) -> routing.LinkStep:
+        """One step's transfers src[i] → dst[i] of nbytes[i] (or one size for all) on the links."""
+        return routing.route(self.core_coords(src), self.core_coords(dst), nbytes, self.mesh_shape,
+                             self.topology == "torus")
+
+    def step_cycles(self, step: routing.LinkStep) -> float:
+        """Cycles of a routed step: its busiest link's bytes at link speed + its longest route's hops."""
+        return float(self.link_cycles(step.busiest_bytes, step.hops_max))
 
     def exchange_cycles(self, bytes_per_core):
         """A re-layout between operators: the transfer plus the BSP syncs around it."""

@@ -1,0 +1,145 @@
+"""Link-level traffic of the simulated program on a mesh / torus target.
+
+The pairs a shift or an exchange moves are static, so `Program` turns each such op into its
+(source core, destination core, bytes) transfers once, when it compiles the op, and asks the
+Target to route them (`Target.route`) and price the step (`Target.step_cycles`). At run time
+the machine only adds the precomputed per-link bytes to its totals (`LinkTotals`), from which
+the report's link statistics and the link-utilisation plot are made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tilefabric.runtime_sim.boxes import place, read_boxes, row_ids, write_boxes
+from tilefabric.target.routing import DIRECTIONS, LinkStep, link_mask
+
+CANDIDATES_PER_CHUNK = 1 << 22  # bounds memory when choosing among many replicas
+
+
+def shift_transfers(sources: np.ndarray, nbytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ring shift: core d receives the whole buffer (nbytes) of core sources[d]."""
+    dst = np.arange(len(sources), dtype=np.int64)
+    moving = sources != dst
+    return sources[moving].astype(np.int64), dst[moving], np.full(int(moving.sum()), nbytes, dtype=np.int64)
+
+
+def _held_by_self(so, src_local, do, dst_local, low) -> np.ndarray:
+    """[n, *dst_local]: destination positions core d already holds in its own source box
+    (n = cores on both sides)."""
+    n = min(len(so), len(do))
+    rank = len(dst_local)
+    held = np.ones((n,) + (1,) * rank, dtype=bool)
+    for a in range(rank):
+        x = do[:n, a, None] - low[a] + np.arange(dst_local[a])  # tensor coordinate, [n, extent]
+        inside = (x >= so[:n, a, None]) & (x < so[:n, a, None] + src_local[a])
+        held = held & inside.reshape((n,) + tuple(dst_local[a] if i == a else 1 for i in range(rank)))
+    return held
+
+
+def _runs_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, value, count) of every distinct non-zero value in each row of a 2-D int array."""
+    rows, width = values.shape
+    ordered = np.sort(values, axis=1)
+    new = np.ones_like(ordered, dtype=bool)
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    r, c = np.nonzero(new)
+    starts = r * width + c
+    counts = np.diff(np.append(starts, rows * width))
+    vals = ordered[r, c]
+    keep = vals > 0
+    return r[keep], vals[keep], counts[keep]
+
+
+def _nearest_holder(target, box_of: np.ndarray, boxes: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """For each (box, destination core) pair: the core holding that box with the fewest hops to
+    the destination (lowest core id on a tie)."""
+    order = np.argsort(box_of, kind="stable")  # cores grouped by box, ascending ids within
+    size = np.bincount(box_of, minlength=int(box_of.max()) + 1)
+    first = np.cumsum(size) - size
+    chosen = np.empty(len(dst), dtype=np.int64)
+    reps = size[boxes]
+    ends = np.cumsum(reps)
+    lo = 0
+    while lo < len(dst):  # chunks of pairs, so the candidate arrays stay bounded
+        hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + CANDIDATES_PER_CHUNK, "right")))
+        hi = min(hi, len(dst))
+        k = reps[lo:hi]
+        pair = np.repeat(np.arange(hi - lo), k)
+        offset = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)
+        cand = order[first[boxes[lo:hi]][pair] + offset]
+        hops = target.hops(cand, dst[lo:hi][pair])
+        best = np.lexsort((cand, hops, pair))
+        chosen[lo:hi] = cand[best][np.cumsum(k) - k]
+        lo = hi
+    return chosen
+
+
+def exchange_transfers(target, so: np.ndarray, src_local, do: np.ndarray, dst_local, shape, low, high,
+                       reshape, itemsize: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A re-layout's transfers: each destination core receives the tensor elements of its box
+    that its own source box does not hold (with `reshape`, every element: a full re-send),
+    each from the nearest core whose source box holds it. Padding is filled locally."""
+    src_local, dst_local = tuple(src_local), tuple(dst_local)
+    _, box_of = row_ids(list(so.T))  # each source core's box (replicas share one)
+    rank = len(shape)
+    ids = np.broadcast_to((box_of + 1).astype(np.int32).reshape((-1,) + (1,) * rank), (len(so),) + src_local)
+    owner = write_boxes(tuple(shape), np.int32, ids, so)  # which box holds each element (0: none)
+    placed = place(owner, low, high)  # padding positions: 0, filled locally
+    if reshape is not None:
+        placed = placed.reshape(tuple(reshape))
+    got = read_boxes(placed, do, dst_local)
+    if reshape is None:
+        held = _held_by_self(so, src_local, do, dst_local, np.asarray(low, dtype=np.int64))
+        n = len(held)
+        got[:n] = np.where(held, 0, got[:n])
+    dst, box, count = _runs_per_row(got.reshape(len(do), -1))
+    src = _nearest_holder(target, box_of, box - 1, dst)
+    away = src != dst
+    return src[away], dst[away], count[away] * itemsize
+
+
+@dataclass
+class LinkTotals:
+    """Bytes per directed link over the whole run (see tilefabric.target.routing)."""
+
+    shape: tuple[int, int]
+    torus: bool
+    loads: np.ndarray = field(init=False)
+    steps: int = 0  # routed step executions that moved bytes over links
+    hops_max: int = 0
+    busiest_step_bytes: float = 0.0  # max over steps of the step's most loaded link
+
+    def __post_init__(self):
+        self.loads = np.zeros((4,) + tuple(self.shape))
+
+    def add(self, step: LinkStep) -> None:
+        if not step.transfers:
+            return
+        self.loads += step.loads
+        self.steps += 1
+        self.hops_max = max(self.hops_max, step.hops_max)
+        self.busiest_step_bytes = max(self.busiest_step_bytes, step.busiest_bytes)
+
+    def summary(self, target, cycles: float) -> dict:
+        """The report's `links` entry: utilisation = a link's bytes / (link bandwidth × run cycles)."""
+        mask = link_mask(self.shape, self.torus)
+        capacity = target.link_bytes_per_cycle * cycles
+        busiest = float(self.loads.max(initial=0.0))
+        where = np.unravel_index(int(self.loads.argmax()), self.loads.shape)
+        used = self.loads[mask]
+        return {
+            "topology": target.topology,
+            "mesh_shape": list(self.shape),
+            "links": int(mask.sum()),
+            "routed_steps": self.steps,
+            "link_bytes_total": float(used.sum()),
+            "busiest_link_bytes": busiest,
+            "busiest_link": ({"row": int(where[1]), "col": int(where[2]), "direction": DIRECTIONS[where[0]]}
+                             if busiest > 0 else None),
+            "busiest_step_link_bytes": self.busiest_step_bytes,
+            "max_link_utilisation": busiest / capacity if capacity > 0 else 0.0,
+            "mean_link_utilisation": float(used.mean()) / capacity if capacity > 0 and used.size else 0.0,
+            "hops_max": self.hops_max,
+        }

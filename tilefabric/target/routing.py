@@ -1,0 +1,109 @@
+"""What one communication step puts on the links of a 2-D mesh or torus.
+
+Dimension-order (XY) routing: a transfer first travels along the source's row (X, columns)
+to the destination's column, then along that column (Y, rows) to the destination. On a torus
+each dimension goes the shorter way round, east / south on a tie. Loads are bytes per
+*directed* link, indexed by the router the link leaves: `loads[EAST, r, c]` is the link
+(r, c) → (r, c+1), `WEST` (r, c) → (r, c−1), `SOUTH` (r, c) → (r+1, c), `NORTH`
+(r, c) → (r−1, c), column / row indices wrapping on a torus.
+
+Everything is numpy over all transfers of a step at once: a transfer's path is a run of
+consecutive links in one row and one column, added with difference arrays (no loop per
+transfer, per element or per hop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+EAST, WEST, SOUTH, NORTH = range(4)
+DIRECTIONS = ("east", "west", "south", "north")
+
+
+def row_major(cores, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) of logical core ids placed row-major on a rows × cols mesh."""
+    return np.divmod(np.asarray(cores, dtype=np.int64), int(shape[1]))
+
+
+def _signed_steps(a: np.ndarray, b: np.ndarray, n: int, torus: bool) -> np.ndarray:
+    """Signed hops from a to b along one dimension of size n (+: east/south)."""
+    if not torus:
+        return b - a
+    forward = (b - a) % n
+    return np.where(forward <= n - forward, forward, forward - n)
+
+
+def xy_steps(src_rc, dst_rc, shape: tuple[int, int], torus: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Signed column hops (X, first) and row hops (Y, second) of each transfer."""
+    (r1, c1), (r2, c2) = src_rc, dst_rc
+    return _signed_steps(c1, c2, int(shape[1]), torus), _signed_steps(r1, r2, int(shape[0]), torus)
+
+
+def hop_counts(src_rc, dst_rc, shape: tuple[int, int], torus: bool) -> np.ndarray:
+    dx, dy = xy_steps(src_rc, dst_rc, shape, torus)
+    return np.abs(dx) + np.abs(dy)
+
+
+def add_runs(loads: np.ndarray, line: np.ndarray, start: np.ndarray, length: np.ndarray, weight) -> None:
+    """loads[line, (start + i) mod n] += weight for i in [0, length), for every run at once:
+    difference arrays over two turns of the ring (0 ≤ start < n, length ≤ n), folded back."""
+    weight = np.broadcast_to(np.asarray(weight, dtype=np.float64), np.shape(line))
+    keep = length > 0
+    if not keep.any():
+        return
+    lines, n = loads.shape
+    width = 2 * n + 1
+    at = np.concatenate([line[keep] * width + start[keep], line[keep] * width + start[keep] + length[keep]])
+    w = np.concatenate([weight[keep], -weight[keep]])
+    runs = np.cumsum(np.bincount(at, weights=w, minlength=lines * width).reshape(lines, width), axis=1)
+    loads += runs[:, :n] + runs[:, n: 2 * n]
+
+
+def link_mask(shape: tuple[int, int], torus: bool) -> np.ndarray:
+    """[4, rows, cols]: which directed links exist (a mesh has none leaving its edges)."""
+    rows, cols = (int(x) for x in shape)
+    mask = np.zeros((4, rows, cols), dtype=bool)
+    if torus:
+        mask[(EAST, WEST), :, :] = cols > 1
+        mask[(SOUTH, NORTH), :, :] = rows > 1
+        return mask
+    mask[EAST, :, : cols - 1] = True
+    mask[WEST, :, 1:] = True
+    mask[SOUTH, : rows - 1, :] = True
+    mask[NORTH, 1:, :] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class LinkStep:
+    """One communication step routed over the links: its bytes per directed link, its most
+    loaded link and its longest route, which set its time (Target.step_cycles)."""
+
+    loads: np.ndarray  # [4, rows, cols] bytes, see the module docstring
+    busiest_bytes: float
+    hops_max: int
+    transfers: int  # transfers that leave their core (src != dst, bytes > 0)
+
+
+def route(src_rc, dst_rc, nbytes, shape: tuple[int, int], torus: bool) -> LinkStep:
+    """Route the transfers src → dst (`nbytes` each, or one size for all) of one step."""
+    rows, cols = (int(x) for x in shape)
+    (r1, c1), (r2, c2) = (tuple(np.asarray(v, dtype=np.int64) for v in rc) for rc in (src_rc, dst_rc))
+    weight = np.broadcast_to(np.asarray(nbytes, dtype=np.float64), r1.shape)
+    dx, dy = xy_steps((r1, c1), (r2, c2), shape, torus)
+    moving = ((dx != 0) | (dy != 0)) & (weight > 0)
+    r1, c1, r2, c2, dx, dy, weight = (a[moving] for a in (r1, c1, r2, c2, dx, dy, weight))
+    loads = np.zeros((4, rows, cols))
+    east, west = np.maximum(dx, 0), np.maximum(-dx, 0)
+    south, north = np.maximum(dy, 0), np.maximum(-dy, 0)
+    # X in the source row: east from c1 covers c1 … c1+dx−1; west covers c1−|dx|+1 … c1
+    add_runs(loads[EAST], r1, c1, east, weight)
+    add_runs(loads[WEST], r1, (c1 - west + 1) % cols, west, weight)
+    # then Y in the destination column (the transposed view indexes [col, row])
+    add_runs(loads[SOUTH].T, c2, r1, south, weight)
+    add_runs(loads[NORTH].T, c2, (r1 - north + 1) % rows, north, weight)
+    hops = np.abs(dx) + np.abs(dy)
+    return LinkStep(loads=loads, busiest_bytes=float(loads.max(initial=0.0)),
+                    hops_max=int(hops.max(initial=0)), transfers=int(moving.sum()))
