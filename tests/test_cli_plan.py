@@ -121,6 +121,9 @@ def matmul_roofline(m: int, k: int, n: int) -> float:
 # --- the bundled MLP: plan, report, strategies ---------------------------------------------
 MLP = dict(batch=256, d_in=1024, d_hidden=1024, d_out=1024)  # models.mlp()'s defaults: the bundled MLP
 EXPECTED_NODES = ["fc1", "bias1", "relu1", "fc2"] + ["softmax"] * 5  # Softmax: 5 planned ops (fills are not planned)
+# by default fuse-memory-intensive joins bias+relu and the five softmax ops into one fused op
+# each (labelled first..last ONNX node); the matmuls stay alone
+EXPECTED_FUSED = ["fc1", "bias1..relu1", "fc2", "softmax.2..softmax"]
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +131,9 @@ def mlp_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return models.save(models.mlp(**MLP), tmp_path_factory.mktemp("mlp") / "mlp.onnx")
 
 
-PLAN_OPTIONS = {"t10": (), "vgm": ("--strategy", "vgm"), "greedy": ("--reconcile", "greedy")}
+UNFUSED = ("--disable", "fuse-memory-intensive")  # the per-node checks below count ops one by one
+PLAN_OPTIONS = {"t10": UNFUSED, "vgm": ("--strategy", "vgm", *UNFUSED), "greedy": ("--reconcile", "greedy", *UNFUSED),
+                "fused": ()}
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +159,9 @@ def test_plan_report_and_stdout(plan_runs) -> None:
 
     ops = report["ops"]
     assert [base_name(o["name"]) for o in ops] == EXPECTED_NODES
+    fused = plan_runs["fused"]["report"]["ops"]
+    assert [base_name(o["name"]) for o in fused] == EXPECTED_FUSED
+    assert [o["spatial"] for o in fused if o["name"].startswith("fc")] == [o["spatial"] for o in ops if o["name"].startswith("fc")]
     budget = MK2_SCRATCHPAD * MEMORY_FRACTION
     for o in ops:
         assert set(OP_KEYS) <= set(o), o["name"]
@@ -300,7 +308,8 @@ def test_weights_together_do_not_fit(tmp_path: Path) -> None:
     match = RECONCILE_REFUSAL.fullmatch(_refused("plan", model, target))
     assert match, "unexpected refusal"
     op, required, available = match[1], int(match[2]), int(match[3])
-    assert base_name(op) in {"fc1", "fc2", "fc3", "fc4"}
+    # a matmul, or a fused bias chain (it also keeps a weight, the bias, on chip)
+    assert base_name(op.split("..")[0]) in {"fc1", "fc2", "fc3", "fc4", "bias1", "bias2", "bias3", "bias4"}
     assert available == int(65536 * MEMORY_FRACTION)
     assert required >= 4 * 256 * 256 * 4 // 16 > available
 

@@ -14,6 +14,8 @@ from tilefabric.errors import TileFabricError
 from tilefabric.target import Target
 
 CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes", "fold-copies")
+OPTIMISATIONS = ("fuse-memory-intensive",)  # run first at the rtensor stage (the linalg level stays linalg)
+OPTIONAL = CLEANUP + OPTIMISATIONS  # what --disable accepts
 
 
 @dataclass
@@ -65,16 +67,17 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
         raise TileFabricError(f"unknown strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
     if reconcile not in RECONCILE:
         raise TileFabricError(f"unknown reconciliation '{reconcile}' (available: {', '.join(RECONCILE)})")
-    unknown = [p for p in disabled if p not in CLEANUP]
+    unknown = [p for p in disabled if p not in OPTIONAL]
     if unknown:
-        raise TileFabricError(f"cannot disable pass '{unknown[0]}' (passes that can be disabled: {', '.join(CLEANUP)})")
+        raise TileFabricError(f"cannot disable pass '{unknown[0]}' (passes that can be disabled: {', '.join(OPTIONAL)})")
     start = time.perf_counter()
     ctx = make_context()
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx, verify=stop_after == "linalg")
     if stop_after == "linalg":
         return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile)
-    rt = _run(linalg.clone(), f"linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} reconcile={reconcile} record_timing=true}}", ctx)
+    optimise = "".join(f"{p}," for p in OPTIMISATIONS if p not in disabled)
+    rt = _run(linalg.clone(), f"{optimise}linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} reconcile={reconcile} record_timing=true}}", ctx)
     if stop_after == "rtensor":
         return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)

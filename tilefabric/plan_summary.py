@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tilefabric.dialects.rtensor import ComputeOp
+from tilefabric.dialects.rtensor import ComputeOp, FusedOp
 
 
 def _attr(op, key: str, default=None):
@@ -20,7 +20,7 @@ def _attr(op, key: str, default=None):
     return getattr(value, "data", value)
 
 
-def _op_entry(op: ComputeOp) -> dict[str, Any] | None:
+def _op_entry(op: ComputeOp | FusedOp) -> dict[str, Any] | None:
     if "tf.plans_evaluated" not in op.attributes:
         return None  # constant fills: materialised where consumed, not planned
     plan = op.plan
@@ -47,7 +47,7 @@ def _op_entry(op: ComputeOp) -> dict[str, Any] | None:
 
 
 def summarize(rtensor_module, target, strategy: str, reconcile: str) -> dict[str, Any]:
-    ops = [e for op in rtensor_module.walk() if isinstance(op, ComputeOp) and (e := _op_entry(op))]
+    ops = [e for op in rtensor_module.walk() if isinstance(op, (ComputeOp, FusedOp)) and (e := _op_entry(op))]
     return {
         "target": target.name,
         "strategy": strategy,

@@ -19,6 +19,7 @@ PASSES = {
     "drop-dead-outputs": ("tilefabric.passes.drop_dead_outputs", "DropDeadOutputs"),
     "fold-unit-reshapes": ("tilefabric.passes.fold_unit_reshapes", "FoldUnitReshapes"),
     "fold-copies": ("tilefabric.passes.fold_copies", "FoldCopies"),
+    "fuse-memory-intensive": ("tilefabric.passes.fuse_memory_intensive", "FuseMemoryIntensive"),
     "propagate-reshapes": ("tilefabric.passes.propagate_reshapes", "PropagateReshapes"),
     "linalg-to-rtensor": ("tilefabric.lowering.linalg_to_rtensor", "LinalgToRTensor"),
     "rtensor-to-dataflow": ("tilefabric.lowering.rtensor_to_dataflow", "RTensorToDataflow"),

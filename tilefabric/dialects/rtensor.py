@@ -556,4 +556,7 @@ class ReshapeOp(IRDLOperation):
         _check_layout(self, "destination", self.dst_layout, out, target, cover=True)
 
 
-RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp, PadOp, SliceOp, ConcatOp, ReshapeOp], [PlanAttr, LayoutAttr])
+from tilefabric.dialects.rtensor_fused import FusedOp, FusedYieldOp  # noqa: E402 (needs PlanAttr)
+
+RTensor = Dialect("rtensor", [ComputeOp, RelayoutOp, PadOp, SliceOp, ConcatOp, ReshapeOp, FusedOp, FusedYieldOp],
+                  [PlanAttr, LayoutAttr])

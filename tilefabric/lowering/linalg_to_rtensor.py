@@ -13,10 +13,10 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, ConcatOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp, ReshapeOp, SliceOp
+from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, ConcatOp, FusedOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp, ReshapeOp, SliceOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
-from tilefabric.lowering.op_space_from_ir import element_bytes, op_space
+from tilefabric.lowering.op_space_from_ir import element_bytes, fused_op_space, op_space
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.planner.roofline import roofline
 from tilefabric.planner.search import relayout_cycles, search, search_all
@@ -132,6 +132,10 @@ def _collect(fn: func.FuncOp) -> list[_Generic]:
         if isinstance(op, MOVEMENT):
             _check_movement(op, op_label(op, index, op.name.split(".")[-1]))
             continue
+        if isinstance(op, FusedOp) and op.plan is None:
+            label = op_label(op, index, "fused")
+            out.append(_Generic(op, label, fused_op_space(op, label), []))
+            continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
         space, iterators = op_space(op, op_label(op, index))
@@ -144,7 +148,7 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     """Search every non-fill op's plan space and record where its inputs come from."""
     nodes: list[OpNode] = []
     producer: dict[SSAValue, int] = {}
-    planned = [g for g in generics if constant_fill_value(g.op) is None]
+    planned = [g for g in generics if not _is_fill(g.op)]
     # A ring left displaced is moved home only for an on-chip value another op reads later
     # (function arguments are scattered afresh for each consumer).
     requests = [(g.space, tuple(not isinstance(v, BlockArgument) and any(u.operation is not g.op for u in v.uses)
@@ -175,6 +179,15 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
     for g in generics:
         op, space, label = g.op, g.space, g.label
         plan = plans[g.node] if g.node is not None else search(space, target, budget).best()
+        if isinstance(op, FusedOp):
+            _plan_fused(op, plan, space, _Mover(out_layout, target), label)
+            _annotate(op, nodes[g.node], plan, target, options.record_timing)
+            for x, res in enumerate(op.res):
+                layout = plan.layout(space, len(op.inputs) + x)
+                if strategy == "vgm":
+                    res, layout = _write_back(op, res, layout, target, label)
+                out_layout[res] = layout
+            continue
         operands = list(op.inputs) + list(op.outputs)
         if g.node is not None and spread_cold[g.node]:
             for v in op.inputs:
@@ -206,6 +219,27 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
             if op.result.uses:
                 raise TileFabricError(f"internal: '{op.name}' still has users after planning")
             Rewriter.erase_op(op)
+
+
+def _is_fill(op) -> bool:
+    return isinstance(op, GenericOp) and constant_fill_value(op) is not None
+
+
+def _plan_fused(op: FusedOp, plan: Plan, space, mover: "_Mover", label: str) -> None:
+    """Bring each input into the layout the fused plan reads it in, and spell out the data
+    movement: split dims (the plan), in-core reductions, resident intermediates, one tile."""
+    wanted = [plan.layout(space, x) for x in range(len(op.inputs))]
+    predicted = plan.predicted_cycles + sum(mover.cycles(v, w) for v, w in zip(op.inputs, wanted))
+    new_inputs = [mover.bring(v, w, op, label) for v, w in zip(op.inputs, wanted)]
+    for x, v in enumerate(new_inputs):
+        op.operands[x] = v
+    stages = op.stages()
+    yielded = {id(v) for v in op.body.block.last_op.operands}
+    reduce_at = ["in-core" if any("reduction" in str(it) for it in st.iterator_types.data) else "none" for st in stages]
+    resident = [s for s, st in enumerate(stages) if not _is_fill(st) and any(id(r) not in yielded for r in st.results)]
+    plan_attr = PlanAttr.make(plan.spatial, plan.temporal, plan.rotation)
+    op.set_movement(plan_attr, round(predicted), reduce_at, resident, 1)
+    op.attributes["tf.op"] = StringAttr(label)
 
 
 class _Mover:

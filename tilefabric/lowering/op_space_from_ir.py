@@ -64,3 +64,42 @@ def op_space(op, name: str):
         operand_terms=terms if WINDOW in {d for row in dims for d in row} else (),
         operand_shapes=tuple(operand_shape(v) for v in list(op.inputs) + list(op.outputs)),
     ), iterators
+
+
+def fused_op_space(op, name: str):
+    """Describe an rtensor.fused to the planner: its loop space is the chain's fused loop
+    space (analysis/fusion.py); operands are its inputs then its results; cost and memory come
+    from the stages (fills are free: materialised where read) and the intermediates they keep."""
+    from tilefabric.analysis.fusion import NotFusable, fused_space, value_axes
+    from tilefabric.analysis.kernel import constant_fill_value
+    from tilefabric.planner.op_space import OpSpace
+
+    stages = op.stages()
+    try:
+        space = fused_space(stages)
+    except NotFusable as exc:
+        raise TileFabricError(f"operator '{name}': {exc}") from None
+    block = op.body.block
+    yielded = list(block.last_op.operands)
+    externals = list(block.args) + yielded
+    operand_dims = tuple(value_axes(space, stages, v) for v in externals)
+    work = [s for s, st in enumerate(stages) if constant_fill_value(st) is None]
+    kept = {id(v) for v in yielded}
+    scratch = tuple((value_axes(space, stages, r), element_bytes(r))
+                    for s in work for r in stages[s].results if id(r) not in kept)
+    values = list(op.inputs) + list(op.res)
+    return OpSpace(
+        name=name,
+        sizes=space.sizes,
+        operand_dims=operand_dims,
+        n_inputs=len(op.inputs),
+        reduction_dims=space.reduced,
+        kind="fused",
+        combiner=None,
+        elem_bytes=max(element_bytes(v) for v in values),
+        operand_bytes=tuple(element_bytes(v) for v in values),
+        operand_shapes=tuple(operand_shape(v) for v in values),
+        stages=tuple((space.stage_dims[s], space.stage_inputs[s]) for s in work),
+        scratch=scratch,
+        unsplit=tuple(d for d in range(len(space.sizes)) if d not in space.splittable),
+    )

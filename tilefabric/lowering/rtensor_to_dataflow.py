@@ -17,6 +17,7 @@ from tilefabric.dialects import dataflow as df
 from tilefabric.dialects.rtensor import ComputeOp, ConcatOp, PadOp, RelayoutOp, ReshapeOp, SliceOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
+from tilefabric.lowering.expand_fused import expand_fused
 from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, shifts_so_far, where_nonzero_map
 from tilefabric.lowering.linalg_to_rtensor import layout_of
 from tilefabric.lowering.op_space_from_ir import op_space
@@ -39,6 +40,7 @@ class RTensorToDataflow(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp):
+                expand_fused(fn)  # fused chains run as their stages, buffers reused in place
                 _Lowering(fn).run()
 
 
@@ -236,6 +238,8 @@ class _Lowering:
         n_in = len(op.inputs)
         tag = {"tf.op": StringAttr(label)}
         attrs = dict(tag, **{"tf.plan": StringAttr(_describe(plan)), "tf.predicted": op.predicted_cycles or StringAttr("")})
+        if "tf.fused_stage" in op.attributes:  # a stage of a fused chain (expand_fused.py)
+            attrs["tf.fused_stage"] = op.attributes["tf.fused_stage"]
         compute = df.ComputeOp(bufs[:n_in], bufs[n_in:], op.body.clone(), [m.data for m in op.indexing_maps.data], iterators, steps, offsets, attrs)
         body: list[Operation] = [compute]
         for level in reversed(range(depth)):

@@ -77,6 +77,8 @@ def replicas(space: OpSpace, F: np.ndarray, x: int) -> np.ndarray:
 def _ring_options(space: OpSpace, F: np.ndarray, x: int):
     """[(dim, parts, valid-row mask)] for input x; (-1, 1, all) = no ring."""
     options = [(-1, 1, np.ones(len(F), dtype=bool))]
+    if space.kind == "fused":
+        return options  # a fused chain's stages all run on the same rows: nothing rotates
     reps = replicas(space, F, x)
     for d in sorted(space.plain_dims(x) - space.window_dims(x)):
         if not space.can_pad(d) and space.kind != "contraction":

@@ -57,6 +57,9 @@ def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
                                          _prod_cols(U, space.k), _prod_cols(U, space.n), space.elem_bytes)
     if space.kind == "lookup":
         return target.lookup_cycles(_prod_cols(U, space.vector_dims()))
+    if space.kind == "fused":  # one vector-unit launch, then every stage over its block
+        return sum(target.vector_stage_cycles(_prod_cols(U, dims), n_in, first=s == 0)
+                   for s, (dims, n_in) in enumerate(space.stages))
     return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
 
 
@@ -87,6 +90,8 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
             hot += np.where(t > 1, block / t * target.shift_buffers, block)
         else:
             hot += block
+    for axes, nbytes in space.scratch:  # a fused chain's intermediates stay on the core
+        hot += _prod_cols(B, axes).astype(np.float64) * nbytes
     order, shifts = ring_schedule(c.ring_parts, part_bytes)
     moved = np.take_along_axis(part_bytes, order, axis=1)
     shift = np.sum(shifts * (2 * target.sync_cycles + target.transfer_cycles(moved)), axis=1)

@@ -22,7 +22,7 @@ class OpSpace:
     operand_dims: tuple[tuple[int, ...], ...]  # ins then outs; -1 = constant (unit) axis, -2 = window
     n_inputs: int
     reduction_dims: tuple[int, ...]
-    kind: str  # contraction | elementwise | reduction | lookup
+    kind: str  # contraction | elementwise | reduction | lookup | fused
     combiner: str | None
     elem_bytes: int  # element size the compute unit works at (inputs for a contraction)
     operand_bytes: tuple[int, ...] = ()  # per operand, for memory and traffic
@@ -32,6 +32,12 @@ class OpSpace:
     k: tuple[int, ...] = ()
     operand_terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...] = ()
     operand_shapes: tuple[tuple[int, ...], ...] = ()  # the tensors' real shapes, if known
+    # kind "fused" (rtensor.fused): per stage, the dims it loops over and its input count; per
+    # intermediate kept in the scratchpad, the dim of each axis (-1: unit) and element bytes;
+    # dims that may not be split (a stage reduces over them or does not loop over them)
+    stages: tuple[tuple[tuple[int, ...], int], ...] = ()
+    scratch: tuple[tuple[tuple[int, ...], int], ...] = ()
+    unsplit: tuple[int, ...] = ()
 
     @property
     def n_dims(self) -> int:
@@ -78,7 +84,7 @@ class OpSpace:
 
     def can_split(self, d: int) -> bool:
         """A reduction dim may be split over cores only if partial results can be combined."""
-        return d not in self.reduction_dims or self.combiner is not None
+        return d not in self.unsplit and (d not in self.reduction_dims or self.combiner is not None)
 
     def vector_dims(self) -> tuple[int, ...]:
         """Dims the vector unit iterates over: all, except a lookup's table rows (a core

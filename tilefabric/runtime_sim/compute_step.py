@@ -127,6 +127,9 @@ class ComputeStep:
             return float(target.contraction_cycles(p(self.info.batch), p(self.info.m), p(self.info.k), p(self.info.n), eb))
         if self.info.kind == "lookup":
             return float(target.lookup_cycles(prod(n for d, n in enumerate(s) if d not in self.reductions)))
+        stage = self.op.attributes.get("tf.fused_stage")
+        if stage is not None:  # one stage of a fused chain: the vector unit launches once per chain
+            return float(target.vector_stage_cycles(prod(s), self.n_in, first=stage.value.data == 0))
         return float(target.elementwise_cycles(prod(s), self.n_in))
 
     def _boxes(self, symbols) -> list[Box]:

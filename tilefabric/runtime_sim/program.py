@@ -45,7 +45,7 @@ class Program:
                 label = label_of(op)
                 pred = op.attributes.get("tf.predicted")
                 plan = op.attributes.get("tf.plan")
-                kind = ComputeStep(op, target, label).info.kind
+                kind = "fused" if "tf.fused_stage" in op.attributes else ComputeStep(op, target, label).info.kind
                 self.compute_info.setdefault(label, (kind, plan.data if plan else "", float(pred.data) if hasattr(pred, "data") and not isinstance(pred, StringAttr) else None))
 
     def run(self, machine, symbols=()) -> None:

@@ -180,6 +180,13 @@ class Target:
             return self.vector.unary_cycles(n_elems)
         return self.vector.binary_cycles(n_elems)
 
+    def vector_stage_cycles(self, n_elems, n_inputs: int, first: bool):
+        """One stage of a fused chain on a core's block: the elementwise cost of the stage,
+        without the vector unit's launch cost (its cycles for zero elements) unless it is the
+        first stage: the fused codelet starts once and runs the stages back to back."""
+        cycles = self.elementwise_cycles(n_elems, n_inputs)
+        return cycles if first else cycles - self.elementwise_cycles(0, n_inputs)
+
     def lookup_cycles(self, n_out_elems):
         """A table lookup step: per output element, one key compare and one select-add
         against the rows this core holds (found by address, not by scanning them)."""
