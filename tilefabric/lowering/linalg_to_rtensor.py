@@ -165,9 +165,26 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     return nodes
 
 
+def _unfuse_what_does_not_fit(fn: func.FuncOp, generics: list[_Generic], target, budget: float) -> list[_Generic]:
+    """A fused chain keeps its reduced dims whole on each core; when that fits on no core,
+    its stages are planned one by one instead (each may split the reduction)."""
+    from tilefabric.passes.fuse_memory_intensive import unfuse
+    from tilefabric.planner.search import DoesNotFit as OpDoesNotFit
+
+    unfused = False
+    for g in generics:
+        if isinstance(g.op, FusedOp):
+            try:
+                search(g.space, target, budget)
+            except OpDoesNotFit:
+                unfuse(g.op)
+                unfused = True
+    return _collect(fn) if unfused else generics
+
+
 def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTensor) -> None:
     strategy = options.strategy
-    generics = _collect(fn)
+    generics = _unfuse_what_does_not_fit(fn, _collect(fn), target, budget)
     nodes = _nodes(generics, target, budget)
     spread_cold = [strategy == "vgm"] * len(nodes)
     if strategy == "vgm":

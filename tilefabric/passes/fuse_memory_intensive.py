@@ -91,7 +91,38 @@ def chains(block: Block) -> list[list[GenericOp]]:
     found: dict[int, list[GenericOp]] = {}
     for op in mi:
         found.setdefault(groups.find(id(op)), []).append(op)
-    return [g for g in found.values() if len(g) >= 2]
+    position = {id(op): i for i, op in enumerate(ops)}
+    return [piece for g in found.values() for piece in _pieces(g, position) if len(piece) >= 2]
+
+
+def _components(members: list[GenericOp]) -> list[list[GenericOp]]:
+    """Members split into the groups their producer-consumer links connect (block order kept)."""
+    ids = {id(op) for op in members}
+    groups = _Groups(members)
+    for op in members:
+        for v in op.inputs:
+            if isinstance(v.owner, Operation) and id(v.owner) in ids:
+                groups.join(v.owner, op)
+    found: dict[int, list[GenericOp]] = {}
+    for op in members:
+        found.setdefault(groups.find(id(op)), []).append(op)
+    return list(found.values())
+
+
+def _pieces(members: list[GenericOp], position: dict[int, int]) -> list[list[GenericOp]]:
+    """Cut a group where an op outside it reads one of its values before its last op (e.g. the
+    matmuls between a layer-norm and the residual add that reads the layer-norm's input): the
+    ops before that reader and those after it are fused separately, so each piece can take
+    its last op's place."""
+    inside = {id(op) for op in members}
+    last = max(position[id(op)] for op in members)
+    early = [position[id(u.operation)] for op in members for r in op.results for u in r.uses
+             if id(u.operation) not in inside and position.get(id(u.operation), last + 1) < last]
+    if not early:
+        return [members]
+    cut = min(early)
+    halves = ([op for op in members if position[id(op)] < cut], [op for op in members if position[id(op)] > cut])
+    return [piece for half in halves for part in _components(half) for piece in _pieces(part, position)]
 
 
 def _fuse(block: Block, members: list[GenericOp]) -> FusedOp | None:
@@ -162,3 +193,20 @@ class FuseMemoryIntensive(ModulePass):
             if isinstance(fn, func.FuncOp) and fn.body.blocks:
                 for members in chains(fn.body.block):
                     _fuse(fn.body.block, members)
+
+
+def unfuse(fused: FusedOp) -> None:
+    """Put a fused op's stages back in its place, unfused (linalg-to-rtensor does this when the
+    fused op fits on no core: its reduced dims stay whole per core, its stages need not)."""
+    block = fused.body.block
+    for arg, value in zip(block.args, fused.inputs):
+        arg.replace_all_uses_with(value)
+    term = block.last_op
+    for result, value in zip(fused.res, term.operands):
+        result.replace_all_uses_with(value)
+    for op in list(block.ops):
+        if op is term:
+            break
+        op.detach()
+        Rewriter.insert_op(op, InsertPoint.before(fused))
+    Rewriter.erase_op(fused)
