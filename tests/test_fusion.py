@@ -28,19 +28,24 @@ def _run(loaded, target="ipu-mk2", disabled=()):
 def test_fused_bert_layer_matches_onnxruntime_and_prediction(bert_small) -> None:
     _, result, check = _run(bert_small)
     assert check.passed, check.to_dict()
-    fused = [o for o in result.report["ops"] if o["kind"] == "fused"]
-    # softmax (with scale and mask), two bias+residual+layer-norm chains, bias+GELU
+    fused = [o for o in result.report["ops"] if ".." in o["name"]]
+    # softmax (with scale and mask; headed by the scores matmul where that pays), two
+    # bias+residual+layer-norm chains, bias+GELU
     assert len(fused) == 4, [o["name"] for o in result.report["ops"]]
     for o in fused:
-        assert ".." in o["name"]
-        assert o["cycles"] == pytest.approx(o["predicted_cycles"], abs=1.0), o
+        assert o["kind"] in ("fused", "contraction"), o
+        if o["kind"] == "fused":  # every stage on the vector unit
+            assert o["fused_vector_cycles"] == pytest.approx(o["compute_cycles"]), o
+        else:  # a matmul with its epilogue
+            assert 0 < o["fused_vector_cycles"] < o["compute_cycles"], o
+        assert o["cycles"] == pytest.approx(o["predicted_cycles"], rel=1e-3), o
 
 
 def test_fusion_removes_ops_and_memory_bound_cycles(bert_small) -> None:
     _, off, off_check = _run(bert_small, disabled=(PASS,))
     _, on, on_check = _run(bert_small)
     assert off_check.passed and on_check.passed
-    assert not any(o["kind"] == "fused" for o in off.report["ops"])
+    assert not any(".." in o["name"] for o in off.report["ops"])
     assert len(on.report["ops"]) < len(off.report["ops"])
     memory_bound = lambda r: sum(o["cycles"] for o in r.report["ops"] if o["kind"] != "contraction")  # noqa: E731
     assert memory_bound(on) < memory_bound(off)

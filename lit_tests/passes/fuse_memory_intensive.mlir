@@ -247,3 +247,47 @@ func.func @cut_by_matmul(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8
 // CHECK:         rtensor.fused ins([[MM]], [[A]] : tensor<4x8xf32>, tensor<4x8xf32>) {
 // CHECK:           arith.addf
 // CHECK:           math.exp
+
+// Matmul + bias + GELU: a contraction whose result only the chain reads heads it (an epilogue).
+// linalg-to-rtensor keeps the head where that pays (docs/fusion.md), else it takes it out.
+func.func @matmul_bias_gelu(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %bias: tensor<8xf32>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %c2 = arith.constant 1.41421354 : f32
+  %one = arith.constant 1.000000e+00 : f32
+  %half = arith.constant 5.000000e-01 : f32
+  %t0 = tensor.empty() : tensor<4x8xf32>
+  %acc = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]} outs(%t0 : tensor<4x8xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  } -> tensor<4x8xf32>
+  %mm = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<4x8xf32>, tensor<8x8xf32>) outs(%acc : tensor<4x8xf32>) {
+  ^bb0(%p: f32, %c: f32, %o: f32):
+    %m = arith.mulf %p, %c : f32
+    %v = arith.addf %o, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %h = linalg.generic {indexing_maps = [#id, #b, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %bias : tensor<4x8xf32>, tensor<8xf32>) outs(%t0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%h : tensor<4x8xf32>) outs(%t0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.divf %a, %c2 : f32
+    %e = math.erf %d : f32
+    %p = arith.addf %e, %one : f32
+    %m = arith.mulf %a, %p : f32
+    %r = arith.mulf %m, %half : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  func.return %y : tensor<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @matmul_bias_gelu
+// CHECK:         [[M:%[a-z0-9_]+]] = rtensor.fused ins(%x, %w, %bias : tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) {
+// CHECK:           linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK:           arith.mulf
+// CHECK:           math.erf
+// CHECK:           rtensor.yield
+// CHECK-NEXT:    } -> tensor<4x8xf32>
+// CHECK-NEXT:    func.return [[M]] : tensor<4x8xf32>

@@ -165,26 +165,74 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     return nodes
 
 
-def _unfuse_what_does_not_fit(fn: func.FuncOp, generics: list[_Generic], target, budget: float) -> list[_Generic]:
-    """A fused chain keeps its reduced dims whole on each core; when that fits on no core,
-    its stages are planned one by one instead (each may split the reduction)."""
-    from tilefabric.passes.fuse_memory_intensive import unfuse
+def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target, budget: float) -> list[_Generic]:
+    """A fused chain keeps its reduced dims whole on each core; when that fits on no core, its
+    stages are planned one by one instead (each may split its reduction). A chain headed by a
+    matmul (an epilogue) keeps its head only if that beats the matmul planned on its own (it may
+    then split k and rotate operands) plus the rest of the chain fused without it."""
+    from tilefabric.passes.fuse_memory_intensive import fuse_pieces, unfuse
     from tilefabric.planner.search import DoesNotFit as OpDoesNotFit
 
-    unfused = False
+    def best(space) -> float:
+        try:
+            return search(space, target, budget).best().predicted_cycles
+        except OpDoesNotFit:
+            return float("inf")
+
+    def space_of(op):
+        return fused_op_space(op, "") if isinstance(op, FusedOp) else op_space(op, "")[0]
+
+    def cost(op) -> float:
+        return best(space_of(op))
+
+    def handover(head, reader) -> float:
+        """The planner's re-layout estimate from the head's best output layout to the layout
+        its reader's best plan reads it in (what fusing the head saves besides launches)."""
+        value = head.results[0]
+        x = list(reader.inputs).index(value)
+        hs, rs = space_of(head), space_of(reader)
+        try:
+            have = search(hs, target, budget).best().layout(hs, hs.n_inputs)
+            want = search(rs, target, budget).best().layout(rs, x)
+        except OpDoesNotFit:
+            return 0.0
+        return relayout_cycles(target, have, want, element_bytes(value))
+
+    changed = False
     for g in generics:
-        if isinstance(g.op, FusedOp):
-            try:
-                search(g.space, target, budget)
-            except OpDoesNotFit:
-                unfuse(g.op)
-                unfused = True
-    return _collect(fn) if unfused else generics
+        if not isinstance(g.op, FusedOp) or not any(stage[2] for stage in g.space.stages):
+            continue
+        block = g.op.parent_block()
+        with_head = best(g.space)
+        attrs = dict(g.op.attributes)
+        members = [op for op in unfuse(g.op) if isinstance(op, GenericOp) and op.results and op.results[0].uses]
+        work = [op for op in members if not _is_fill(op)]
+        head = work[0]
+        rest = fuse_pieces(block, work[1:])
+        in_rest = {id(op) for f in rest for op in f.stages()}
+        alone = [op for op in work[1:] if id(op) not in in_rest and op.parent_block() is block]
+        readers = [u.operation for u in head.results[0].uses]
+        without = cost(head) + sum(cost(op) for op in list(rest) + alone) + sum(handover(head, r) for r in readers)
+        changed = True
+        if with_head < without:  # put the head back: fuse the whole chain again
+            stages = [head] + [op for f in rest for op in unfuse(f) if isinstance(op, GenericOp) and not _is_fill(op)]
+            stages += [op for op in work[1:] if op.parent_block() is block and op not in stages]
+            position = {id(op): i for i, op in enumerate(block.ops)}
+            from tilefabric.passes.fuse_memory_intensive import _fuse
+
+            fused = _fuse(block, sorted(stages, key=lambda op: position[id(op)]))
+            if fused is not None and "tf.op" in attrs:
+                fused.attributes["tf.op"] = attrs["tf.op"]
+    for op in [op for op in fn.body.block.ops if isinstance(op, FusedOp)]:
+        if best(fused_op_space(op, "")) == float("inf"):  # fits on no core: plan the stages instead
+            unfuse(op)
+            changed = True
+    return _collect(fn) if changed else generics
 
 
 def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTensor) -> None:
     strategy = options.strategy
-    generics = _unfuse_what_does_not_fit(fn, _collect(fn), target, budget)
+    generics = _unfuse_what_does_not_pay(fn, _collect(fn), target, budget)
     nodes = _nodes(generics, target, budget)
     spread_cold = [strategy == "vgm"] * len(nodes)
     if strategy == "vgm":

@@ -99,7 +99,22 @@ def fused_op_space(op, name: str):
         elem_bytes=max(element_bytes(v) for v in values),
         operand_bytes=tuple(element_bytes(v) for v in values),
         operand_shapes=tuple(operand_shape(v) for v in values),
-        stages=tuple((space.stage_dims[s], space.stage_inputs[s]) for s in work),
+        stages=tuple(_stage(space, s, stages[s]) for s in work),
         scratch=scratch,
         unsplit=tuple(d for d in range(len(space.sizes)) if d not in space.splittable),
     )
+
+
+def _stage(space, s: int, op) -> tuple:
+    """(fused dims of its loops, inputs, (batch, m, n, k) fused dims if a contraction else (),
+    element bytes the compute unit runs at): what the planner needs to cost one stage."""
+    from tilefabric.analysis.iteration_space import maps_of
+    from tilefabric.analysis.kernel import classify
+
+    iterators = [str(getattr(it, "data", it)).split(".")[-1].lower() for it in op.iterator_types.data]
+    info = classify(maps_of(op), iterators, op.body.block, len(op.inputs))
+    dims = space.stage_dims[s]
+    mnk = ()
+    if info.kind == "contraction":
+        mnk = tuple(tuple(dims[d] for d in group) for group in (info.batch, info.m, info.n, info.k))
+    return dims, space.stage_inputs[s], mnk, compute_bytes(op)

@@ -1,5 +1,6 @@
 """fuse-memory-intensive: chains of elementwise and reduction `linalg.generic`s (softmax,
-layer-norm, GELU, bias and residual adds) become one `rtensor.fused` op.
+layer-norm, GELU, bias and residual adds) become one `rtensor.fused` op; a matmul whose result
+only such a chain reads joins as the chain's head (an epilogue: matmul + bias + GELU).
 
 Recognition is structural: an op is memory-intensive when its maps, iterators and body make it
 an elementwise op or a reduction (analysis/kernel.py), not a contraction or a lookup. A
@@ -33,21 +34,27 @@ def _iterators(op: GenericOp) -> list[str]:
     return [str(getattr(it, "data", it)).split(".")[-1].lower() for it in op.iterator_types.data]
 
 
-def memory_intensive(op: Operation) -> bool:
-    """An elementwise op or a reduction on tensors, with plain (non-window) maps."""
+def kernel_kind(op: Operation) -> str | None:
+    """The kernel kind of a generic that may join a chain (tensors only, plain non-window maps,
+    no loop-index reads, not a fill), else None."""
     if not isinstance(op, GenericOp) or constant_fill_value(op) is not None:
-        return False
+        return None
     if any(inner.name == "linalg.index" for inner in op.body.block.ops):
-        return False
+        return None
     if any(not hasattr(v.type, "get_shape") for v in list(op.inputs) + list(op.outputs)):
-        return False
+        return None
     try:
         maps = maps_of(op)
         for m in maps:
             axis_dims(m)
     except Exception:
-        return False
-    return classify(maps, _iterators(op), op.body.block, len(op.inputs)).kind in ("elementwise", "reduction")
+        return None
+    return classify(maps, _iterators(op), op.body.block, len(op.inputs)).kind
+
+
+def memory_intensive(op: Operation) -> bool:
+    """An elementwise op or a reduction on tensors, with plain (non-window) maps."""
+    return kernel_kind(op) in ("elementwise", "reduction")
 
 
 def _helper(value: SSAValue) -> Operation | None:
@@ -77,22 +84,37 @@ class _Groups:
 
 
 def chains(block: Block) -> list[list[GenericOp]]:
-    """Groups of memory-intensive ops joined through intermediates only they read, in block order."""
+    """Groups of memory-intensive ops joined through intermediates only they read, in block
+    order; a matmul-like contraction whose result only memory-intensive ops read heads its
+    consumers' chain (its epilogue: bias, activation)."""
     ops = list(block.ops)
-    mi = [op for op in ops if memory_intensive(op)]
+    kinds = {id(op): kernel_kind(op) for op in ops}
+    mi = [op for op in ops if kinds[id(op)] in ("elementwise", "reduction")]
     is_mi = {id(op) for op in mi}
-    groups = _Groups(mi)
-    for op in mi:
+    members = [op for op in ops if id(op) in is_mi or kinds[id(op)] == "contraction"]
+    is_member = {id(op) for op in members}
+    groups = _Groups(members)
+    for op in mi:  # a contraction never joins as a consumer: it only heads a chain
         for v in op.inputs:
             producer = v.owner
-            if isinstance(producer, Operation) and id(producer) in is_mi:
+            if isinstance(producer, Operation) and id(producer) in is_member:
                 if all(id(u.operation) in is_mi for r in producer.results for u in r.uses):
                     groups.join(producer, op)
     found: dict[int, list[GenericOp]] = {}
-    for op in mi:
+    for op in members:
         found.setdefault(groups.find(id(op)), []).append(op)
     position = {id(op): i for i, op in enumerate(ops)}
-    return [piece for g in found.values() for piece in _pieces(g, position) if len(piece) >= 2]
+    return [final for g in found.values() for piece in _pieces(g, position)
+            for headed in _one_head(piece, kinds) for final in _pieces(headed, position) if len(final) >= 2]
+
+
+def _one_head(piece: list[GenericOp], kinds: dict[int, str | None]) -> list[list[GenericOp]]:
+    """A piece may start with one contraction (the epilogue's producer); with more, or one
+    that is not first, the contractions are left out and the rest fused."""
+    heads = [op for op in piece if kinds[id(op)] == "contraction"]
+    if not heads or (len(heads) == 1 and piece[0] is heads[0]):
+        return [piece]
+    return _components([op for op in piece if kinds[id(op)] != "contraction"])
 
 
 def _components(members: list[GenericOp]) -> list[list[GenericOp]]:
@@ -192,10 +214,26 @@ class FuseMemoryIntensive(ModulePass):
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp) and fn.body.blocks:
                 for members in chains(fn.body.block):
-                    _fuse(fn.body.block, members)
+                    headed = kernel_kind(members[0]) == "contraction"
+                    if _fuse(fn.body.block, members) is None and headed:
+                        fuse_pieces(fn.body.block, members[1:])  # the chain without its matmul
 
 
-def unfuse(fused: FusedOp) -> None:
+def fuse_pieces(block: Block, ops: list[Operation]) -> list[FusedOp]:
+    """Fuse what can be fused among `ops` (e.g. the epilogue left after its matmul was taken
+    out): their memory-intensive ops, grouped as the pass groups them."""
+    mi = [op for op in ops if memory_intensive(op)]
+    position = {id(op): i for i, op in enumerate(block.ops)}
+    out = []
+    for part in _components(mi):
+        for piece in _pieces(part, position):
+            if len(piece) >= 2 and (fused := _fuse(block, piece)) is not None:
+                out.append(fused)
+                position = {id(op): i for i, op in enumerate(block.ops)}
+    return out
+
+
+def unfuse(fused: FusedOp) -> list[Operation]:
     """Put a fused op's stages back in its place, unfused (linalg-to-rtensor does this when the
     fused op fits on no core: its reduced dims stay whole per core, its stages need not)."""
     block = fused.body.block
@@ -204,9 +242,12 @@ def unfuse(fused: FusedOp) -> None:
     term = block.last_op
     for result, value in zip(fused.res, term.operands):
         result.replace_all_uses_with(value)
+    moved = []
     for op in list(block.ops):
         if op is term:
             break
         op.detach()
         Rewriter.insert_op(op, InsertPoint.before(fused))
+        moved.append(op)
     Rewriter.erase_op(fused)
+    return moved

@@ -58,9 +58,18 @@ def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
     if space.kind == "lookup":
         return target.lookup_cycles(_prod_cols(U, space.vector_dims()))
     if space.kind == "fused":  # one vector-unit launch, then every stage over its block
-        return sum(target.vector_stage_cycles(_prod_cols(U, dims), n_in, first=s == 0)
-                   for s, (dims, n_in) in enumerate(space.stages))
+        return sum(_fused_stage_cycles(target, U, s, stage) for s, stage in enumerate(space.stages))
     return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
+
+
+def _fused_stage_cycles(target: Target, U: np.ndarray, s: int, stage: tuple) -> np.ndarray:
+    """A contraction heading a fused chain runs on the matrix unit; the vector stages after it
+    are its epilogue (no launch of their own)."""
+    dims, n_in, mnk, eb = stage
+    if mnk:
+        batch, m, n, k = (_prod_cols(U, group) for group in mnk)
+        return target.contraction_cycles(batch, m, k, n, eb)
+    return target.vector_stage_cycles(_prod_cols(U, dims), n_in, first=s == 0)
 
 
 def ring_schedule(parts: np.ndarray, part_bytes: np.ndarray):

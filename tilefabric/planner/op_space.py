@@ -32,10 +32,11 @@ class OpSpace:
     k: tuple[int, ...] = ()
     operand_terms: tuple[tuple[tuple[tuple[int, int], ...], ...], ...] = ()
     operand_shapes: tuple[tuple[int, ...], ...] = ()  # the tensors' real shapes, if known
-    # kind "fused" (rtensor.fused): per stage, the dims it loops over and its input count; per
+    # kind "fused" (rtensor.fused): per stage, the dims it loops over, its input count, its
+    # (batch, m, n, k) dims if it is a contraction (else ()) and its compute element bytes; per
     # intermediate kept in the scratchpad, the dim of each axis (-1: unit) and element bytes;
     # dims that may not be split (a stage reduces over them or does not loop over them)
-    stages: tuple[tuple[tuple[int, ...], int], ...] = ()
+    stages: tuple[tuple, ...] = ()
     scratch: tuple[tuple[tuple[int, ...], int], ...] = ()
     unsplit: tuple[int, ...] = ()
 

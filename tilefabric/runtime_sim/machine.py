@@ -31,6 +31,7 @@ class OpStats:
     shift_cycles: float = 0.0
     sync_cycles: float = 0.0
     bytes_moved: int = 0
+    fused_vector_cycles: float = 0.0  # compute of a fused chain's vector stages (a matmul's epilogue)
     plan: str = ""
     predicted_cycles: float | None = None
     overlapped_cycles: float = 0.0  # shift cycles hidden behind compute (not in `cycles`)
@@ -40,6 +41,7 @@ class OpStats:
             "name": self.name, "kind": self.kind, "cycles": self.cycles,
             "compute_cycles": self.compute_cycles, "shift_cycles": self.shift_cycles,
             "sync_cycles": self.sync_cycles, "bytes_moved": int(self.bytes_moved),
+            "fused_vector_cycles": self.fused_vector_cycles,
             "plan": self.plan, "predicted_cycles": self.predicted_cycles,
             "overlapped_cycles": self.overlapped_cycles,
         }

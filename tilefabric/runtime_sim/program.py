@@ -45,7 +45,9 @@ class Program:
                 label = label_of(op)
                 pred = op.attributes.get("tf.predicted")
                 plan = op.attributes.get("tf.plan")
-                kind = "fused" if "tf.fused_stage" in op.attributes else ComputeStep(op, target, label).info.kind
+                kind = ComputeStep(op, target, label).info.kind
+                if "tf.fused_stage" in op.attributes and kind != "contraction":
+                    kind = "fused"  # a fused chain; one headed by a matmul stays a contraction (with an epilogue)
                 self.compute_info.setdefault(label, (kind, plan.data if plan else "", float(pred.data) if hasattr(pred, "data") and not isinstance(pred, StringAttr) else None))
 
     def run(self, machine, symbols=()) -> None:
@@ -186,9 +188,14 @@ class Program:
         if isinstance(op, df.ComputeOp):
             step = ComputeStep(op, t, label)
 
+            # a vector stage of a fused chain (a matmul's epilogue when the chain has a head)
+            fused_vector = step.cycles if "tf.fused_stage" in op.attributes and step.info.kind != "contraction" else 0.0
+
             def compute(m, s):
                 step.run(m, s)
                 m.charge(label, compute=step.cycles)
+                if fused_vector:
+                    m.stat(label).fused_vector_cycles += fused_vector
             return compute
         if isinstance(op, df.ShiftOp):
             bt = op.buffer.type
