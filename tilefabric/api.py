@@ -27,6 +27,13 @@ if TYPE_CHECKING:  # only for annotations; importing them eagerly would pull in 
     from tilefabric.pipeline import CompiledModel
 
 IR_LEVELS = ("linalg", "rtensor", "dataflow")
+# Set (to anything but "" or "0") to simulate every run in strict mode (see Program.run): tests
+# turn it on for the CLI subprocesses they start.
+STRICT_ENV = "TILEFABRIC_STRICT"
+
+
+def strict_from_env() -> bool:
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -127,27 +134,36 @@ def _validate_one(name: str, value: Any, shape: tuple[int, ...], dtype: np.dtype
     return array
 
 
-def prepare_inputs(imported: ImportedModel, inputs: Mapping[str, Any] | None = None,
-                   seed: int = 0) -> dict[str, np.ndarray]:
-    """Check the given inputs against the model and fill the missing ones with seeded data.
+def validate_inputs(imported: ImportedModel, inputs: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
+    """Check given inputs against the model (names, dtypes, shapes) without generating any:
+    cheap, so callers run it before compiling; generated data waits until the model is known to
+    fit the chip (a huge model's random inputs alone could exhaust host memory).
 
     Every problem names the input, so a CLI user knows which array in the .npz to fix.
     """
     expected = _expected(imported)
-    inputs = dict(inputs or {})
-    for name in inputs:
+    checked = {}
+    for name, value in dict(inputs or {}).items():
         if name in expected:
-            continue
-        if name in imported.weights:
+            checked[name] = _validate_one(name, value, *expected[name])
+        elif name in imported.weights:
             raise TileFabricError(f"input '{name}' is a weight of the model, not an input "
                                   f"(inputs: {', '.join(expected) or 'none'})")
-        raise TileFabricError(f"unknown input '{name}' (model inputs: {', '.join(expected) or 'none'})")
+        else:
+            raise TileFabricError(f"unknown input '{name}' (model inputs: {', '.join(expected) or 'none'})")
+    return checked
+
+
+def prepare_inputs(imported: ImportedModel, inputs: Mapping[str, Any] | None = None,
+                   seed: int = 0) -> dict[str, np.ndarray]:
+    """Check the given inputs against the model and fill the missing ones with seeded data."""
+    given = validate_inputs(imported, inputs)
     rng = np.random.default_rng(seed)
     prepared = {}
-    for name, (shape, dtype) in expected.items():
+    for name, (shape, dtype) in _expected(imported).items():
         # drawn even when given: stable per-name data
         generated = _random_array(rng, shape, dtype, imported.index_bounds.get(name))
-        prepared[name] = _validate_one(name, inputs[name], shape, dtype) if name in inputs else generated
+        prepared[name] = given.get(name, generated)
     return prepared
 
 
@@ -217,10 +233,12 @@ class Program:
         """Simulate one execution; missing inputs get seeded random data of the right type.
         `trace` records the timeline (`Result.timeline`); `progress(n_steps)` returns a function
         called after each top-level dataflow step (see runtime_sim.simulate); `strict` refuses
-        reads of never-written data (runtime_sim/written.py)."""
+        reads of never-written data (runtime_sim/written.py), and is on whatever the argument
+        when the environment sets TILEFABRIC_STRICT=1."""
         from tilefabric.report import build_report
         from tilefabric.runtime_sim import simulate
 
+        strict = strict or strict_from_env()
         user = prepare_inputs(self.imported, inputs, seed)
         args = {**self.imported.weights, **user}
         sim = simulate(self.compiled.dataflow, self.target, args, strict, trace=trace, progress=progress)

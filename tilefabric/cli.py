@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
     run.add_argument("--check", action="store_true", help="compare with onnxruntime; exit 1 on mismatch")
     run.add_argument("--strict", action="store_true",
-                     help="simulate in checking mode: a read of never-written data is an error naming the op")
+                     help="simulate in checking mode: a read of never-written data is an error naming the op "
+                          "(also on when TILEFABRIC_STRICT=1)")
     run.add_argument("--save-outputs", metavar="FILE.npz", help="write outputs by name")
     run.add_argument("--report", metavar="FILE.json", help="write the report as JSON")
     run.add_argument("--trace", metavar="FILE.json",
@@ -310,9 +311,10 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     given = load_inputs(opts.inputs) if opts.inputs else None
     with phases(f"importing {Path(opts.model).name}"):
         loaded = api.load(opts.model)
-    inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # bad inputs fail before compiling
+    given = api.validate_inputs(loaded.imported, given)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
         program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
+    inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # generated once the model fits
     with phases.steps("simulating") as progress:
         result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
                              strict=opts.strict)

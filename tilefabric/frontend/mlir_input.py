@@ -139,6 +139,8 @@ def load_mlir(path: str | Path) -> ImportedModel:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise TileFabricError(f"cannot read MLIR file: {reason}", where) from None
+    if not text.strip():  # xDSL's own message for this is "Could not parse entire input!"
+        raise TileFabricError("MLIR file is empty", where)
     module = parse_module(text, where)
     func = main_func(module, where)
     args = list(func.function_type.inputs.data)

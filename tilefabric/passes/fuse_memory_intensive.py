@@ -161,10 +161,6 @@ def _fuse(block: Block, members: list[GenericOp]) -> FusedOp | None:
                 yielded.append(r)
     if not yielded:
         return None
-    try:
-        fused_space([op for op in members])
-    except NotFusable:
-        return None
     # region inputs: what the stages read from outside (helpers are copied in)
     inputs: list[SSAValue] = []
     helpers: list[Operation] = []
@@ -183,6 +179,11 @@ def _fuse(block: Block, members: list[GenericOp]) -> FusedOp | None:
                 if h not in helpers:
                     helpers.append(h)
                     pending += [x for x in map(_helper, h.operands) if x is not None]
+    fills = [h for h in helpers if isinstance(h, GenericOp)]
+    try:  # the region's stages, fills included, must share one loop space (as the verifier checks)
+        fused_space(sorted(fills, key=lambda o: position.get(id(o), -1)) + members)
+    except NotFusable:
+        return None
     body = Block(arg_types=[v.type for v in inputs])
     mapping: dict[SSAValue, SSAValue] = dict(zip(inputs, body.args))
     for op in sorted(helpers, key=lambda o: position.get(id(o), -1)) + members:

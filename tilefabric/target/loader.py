@@ -14,6 +14,9 @@ from tilefabric.errors import TileFabricError
 from tilefabric.target.model import MatmulUnit, ReduceModel, Target, VectorUnit
 
 TOPOLOGIES = ("crossbar", "mesh", "torus")
+# The simulator keeps per-core arrays: beyond ~4 M cores (a wafer-scale chip has < 1 M) a typo
+# in `cores` would end in an out-of-memory crash instead of a message.
+MAX_CORES = 1 << 22
 
 
 def preset_names() -> list[str]:
@@ -37,7 +40,8 @@ class _Fields:
             return default
         return self.table[key]
 
-    def number(self, key: str, *, minimum: float = 0.0, strict: bool = False, default: Any = ..., integer=False):
+    def number(self, key: str, *, minimum: float = 0.0, strict: bool = False, default: Any = ..., integer=False,
+               maximum: float | None = None):
         value = self._get(key, default)
         kind = int if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kind):
@@ -48,10 +52,13 @@ class _Fields:
         if value < minimum or (strict and value == minimum):
             rel = ">" if strict else ">="
             raise TileFabricError(f"field '{self._key(key)}' must be {rel} {minimum}, got {value}", self.where)
+        if maximum is not None and value > maximum:
+            raise TileFabricError(f"field '{self._key(key)}' must be <= {maximum}, got {value}", self.where)
         return value
 
-    def integer(self, key: str, *, minimum: int = 0, strict: bool = False, default: Any = ...):
-        return self.number(key, minimum=minimum, strict=strict, default=default, integer=True)
+    def integer(self, key: str, *, minimum: int = 0, strict: bool = False, default: Any = ...,
+                maximum: int | None = None):
+        return self.number(key, minimum=minimum, strict=strict, default=default, integer=True, maximum=maximum)
 
     def boolean(self, key: str, default: Any = ...) -> bool:
         value = self._get(key, default)
@@ -126,9 +133,9 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
     topology = f.string("topology")
     if topology not in TOPOLOGIES:
         raise TileFabricError(f"field 'topology' must be one of {', '.join(TOPOLOGIES)}, got {topology!r}", where)
-    cores = f.integer("cores", minimum=1)
+    cores = f.integer("cores", minimum=1, maximum=MAX_CORES)
     mesh = data.get("mesh_shape")
-    if topology != "crossbar":
+    if topology != "crossbar" or mesh is not None:  # a crossbar's mesh_shape lays out its plots
         if not (isinstance(mesh, list) and len(mesh) == 2
                 and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in mesh)):
             raise TileFabricError(f"field 'mesh_shape' must be [rows, cols] of positive integers for a {topology}", where)
