@@ -265,9 +265,9 @@ def test_gather_scalar_constant_index():
     check_onnx(model)
 
 
-@pytest.mark.xfail(strict=True, raises=TileFabricError, reason="torch-mlir expands the rank-0 ids with `tensor.expand_shape` "
-                   "reassociation [] (tensor<i64> -> tensor<1xi64>), which xDSL's verifier rejects at import")
 def test_gather_scalar_index_from_an_input():
+    """torch-mlir expands the rank-0 ids with `tensor.expand_shape` reassociation [] (tensor<i64> ->
+    tensor<1xi64>), which xDSL's verifier rejects: the import folds it (frontend/rank0_reshapes.py)."""
     model = _model([_node("Gather", ["table", "ids"], ["z"], axis=0)], [_value("ids", [], I64)], [_value("z", [D])],
                    [_weight("table", [V, D])])
     check_onnx(model, {"ids": np.array(7, dtype=np.int64)}, kinds=["lookup"])

@@ -81,4 +81,7 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     if stop_after == "rtensor":
         return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
+    from tilefabric.lowering.scratchpad_check import check_scratchpad
+
+    check_scratchpad(dfm, target)  # what the planner does not count (activations, re-layouts)
     return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile)

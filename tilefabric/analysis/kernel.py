@@ -148,7 +148,10 @@ def classify(maps, iterators: list[str], block: Block, n_inputs: int) -> KernelI
         m_dims = tuple(sorted((a & c) - b))
         n_dims = tuple(sorted((b & c) - a))
         k_dims = tuple(sorted((a & b) - c))
-        if set(k_dims) == set(reductions) and (a | b) == set(range(len(iterators))):
+        # every loop dim must be batch, m, n or k: a dim only one operand reads (e.g. the n = 1
+        # dim of x[m,k] @ w[k,1] whose output was reshaped to [m]) is no matmul dim
+        classified = set(batch) | set(m_dims) | set(n_dims) | set(k_dims)
+        if set(k_dims) == set(reductions) and (a | b) == classified == set(range(len(iterators))):
             return KernelInfo("contraction", "add", batch, m_dims, n_dims, k_dims)
     if not reductions:
         return KernelInfo("elementwise", None)

@@ -17,6 +17,7 @@ from tilefabric.frontend.model import ImportedModel
 from tilefabric.frontend.torch_lowering import lower, preload
 from tilefabric.frontend.gather_lookup import convert_gathers
 from tilefabric.frontend.weight_folding import fold_weight_computations, lift_inline_constants
+from tilefabric.frontend.rank0_reshapes import fold_rank0_reshapes
 from tilefabric.frontend.weight_reshapes import propagate_reshapes
 
 
@@ -76,6 +77,7 @@ def import_onnx(path: str | Path) -> ImportedModel:
     # until nothing changes: folding feeds constant gathers, lookups expose reshapes
     while fold_weight_computations(module, weights, where, False) + convert_gathers(module, weights, where, False):
         propagate_reshapes(module, weights, where, verify=False)
+    fold_rank0_reshapes(module, where)  # xDSL rejects torch-mlir's rank-0 expand/collapse shapes
     try:
         module.verify()
     except Exception as exc:

@@ -55,6 +55,8 @@ def read_boxes(tensor: np.ndarray, offsets: np.ndarray, local) -> np.ndarray:
     picks its block combination: no [cores, *local] index arrays, which dominated time."""
     if not len(offsets):
         return np.zeros((0,) + tuple(local), dtype=tensor.dtype)
+    if tensor.ndim == 0:  # a scalar: every core's box is the whole of it
+        return np.broadcast_to(tensor, (len(offsets),)).copy()
     need = np.maximum((offsets + np.asarray(local)).max(axis=0), tensor.shape)
     if tuple(need) != tensor.shape:
         padded = np.zeros(tuple(int(n) for n in need), dtype=tensor.dtype)
@@ -72,6 +74,8 @@ def read_boxes(tensor: np.ndarray, offsets: np.ndarray, local) -> np.ndarray:
 def write_boxes(shape, dtype, blocks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Assemble the logical tensor from per-core blocks (padding dropped, replicas overwrite)."""
     local = blocks.shape[1:]
+    if not local:  # a scalar: every core holds it (replicas overwrite, the last one wins)
+        return np.array(blocks[-1] if len(blocks) else 0, dtype=dtype).reshape(())
     need = np.maximum((offsets + np.asarray(local)).max(axis=0), shape)
     out = np.zeros(tuple(int(n) for n in need), dtype=dtype)
     starts, which = _axis_blocks(offsets, local)
