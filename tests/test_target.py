@@ -68,7 +68,7 @@ def test_user_toml_loads_like_preset(tmp_path):
         ("scratchpad_bytes = 638976", 'scratchpad_bytes = "big"', "field 'scratchpad_bytes' must be an integer"),
         ('topology = "crossbar"', 'topology = "ring"', "field 'topology' must be one of"),
         ('topology = "crossbar"', 'topology = "mesh"', "field 'mesh_shape' must be [rows, cols]"),
-        ("block_m = 6", "block_m = 0", "field 'matmul.block_m' must be >= 1"),
+        ("block_m = 6", "block_m = 0", "field 'units.amp.block_m' must be >= 1"),
         ("sync_cycles = 118", "", "missing field 'sync_cycles'"),
         ("cores = 1472", "cores = = 3", "malformed TOML"),
     ],

@@ -50,6 +50,8 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
                    help="planning strategy: t10, or vgm (virtual global memory baseline) (default: t10)")
     p.add_argument("--reconcile", default="milp", metavar="METHOD",
                    help="whole-model plan choice under the shared scratchpad: greedy or milp (default: milp)")
+    p.add_argument("--isa-search", default="exhaustive", metavar="STRATEGY",
+                   help="instruction-mapping search: exhaustive, greedy or ranked (default: exhaustive)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")
 
@@ -270,6 +272,7 @@ class RunOptions:
     strategy: str = "t10"
     disabled: Sequence[str] = ()
     reconcile: str = "milp"
+    isa: str = "exhaustive"
     inputs: str | None = None
     seed: int = 0
     check: bool = False
@@ -312,7 +315,7 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
         loaded = api.load(opts.model)
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
-        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
+        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile, isa=opts.isa)
     with phases.steps("simulating") as progress:
         result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
                              strict=opts.strict)
@@ -364,7 +367,7 @@ def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir
 
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
-                      reconcile=args.reconcile,
+                      reconcile=args.reconcile, isa=args.isa_search,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
@@ -383,7 +386,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit,
+                                     isa=args.isa_search)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -408,7 +412,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"planning for {chip.name} ({args.strategy}, {args.reconcile})"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, isa=args.isa_search)
     summary = program.plan_summary()
     print_plan(summary, stdout_console())
     if report:

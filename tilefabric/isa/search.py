@@ -1,0 +1,189 @@
+"""Choosing a mapping for sub-operators: the search interface and its strategies.
+
+`decide(kernel, target, U, strategy)` picks, for every row of U (one sub-operator's loop
+extents), a legal mapping and its cycles. The planner calls it on all candidate plans at once;
+`isa-map` and the simulator call it on one sub-operator. A row's decision depends on that row
+only (ties go to the lowest mapping index), so the three always agree.
+
+- `exhaustive`: every legal mapping, branch and bound: a mapping is costed exactly only on the
+  rows where its lower bound (isa/cost.py) beats the best found so far. Exact.
+- `greedy`: per unit, template and binding, start from the mapping that folds every dim it can
+  into the instruction (im2col for a convolution) and move one dim at a time between the
+  instruction and the loops around it while that strictly helps (hill climbing). Costs a few
+  mappings per row; can stop in a local optimum.
+- `ranked`: the cost model's lower bound ranks every mapping; only the best `RANKED_K` of each
+  row are costed exactly. Cheap when the bound ranks well; misses when padding (which the bound
+  ignores) decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from tilefabric.errors import TileFabricError
+from tilefabric.isa import cost
+from tilefabric.isa.kernel import Kernel
+from tilefabric.isa.mapping import LOOP, Mapping, Space, mapping_space
+
+STRATEGIES = ("exhaustive", "greedy", "ranked")
+DEFAULT = "exhaustive"
+RANKED_K = 3
+ISA_ATTR = "tf.isa_strategy"  # on the module when planned with another strategy than the default
+
+
+@dataclass
+class Decision:
+    index: np.ndarray  # per row: the chosen mapping's index in `mappings`
+    cycles: np.ndarray
+    mappings: tuple[Mapping, ...]
+    evaluated: int  # exact costings (rows x mappings)
+    bounded: int  # lower-bound costings
+
+    def mapping(self, row: int = 0) -> Mapping:
+        return self.mappings[int(self.index[row])]
+
+
+class NoMapping(TileFabricError):
+    """No unit of the target can run a kernel."""
+
+
+def check_strategy(strategy: str) -> None:
+    if strategy not in STRATEGIES:
+        raise TileFabricError(f"unknown instruction-mapping strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
+
+
+def decide(kernel: Kernel, target, U, strategy: str = DEFAULT) -> Decision:
+    check_strategy(strategy)
+    space = mapping_space(kernel, target)
+    if not space.mappings:
+        raise NoMapping(f"no compute unit of target '{target.name}' can run this {kernel.kind} "
+                        f"({kernel.dtype}, body ops {', '.join(sorted(kernel.ops)) or 'none'})")
+    U = np.asarray(U, dtype=np.int64).reshape(-1, kernel.n_dims)
+    if len(U) > 1:
+        rows, inverse = np.unique(U, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+    else:
+        rows, inverse = U, np.zeros(len(U), dtype=np.int64)
+    idx, cyc, evaluated, bounded = _STRATEGY[strategy](space, kernel, target, rows)
+    return Decision(idx[inverse], cyc[inverse], space.mappings, evaluated, bounded)
+
+
+@lru_cache(maxsize=1 << 14)
+def decide_one(kernel: Kernel, target, sizes: tuple[int, ...], strategy: str = DEFAULT) -> tuple[Mapping, float]:
+    """The mapping and cycles of one sub-operator (memoised: the simulator asks per compute op)."""
+    d = decide(kernel, target, np.asarray([sizes]), strategy)
+    return d.mapping(0), float(d.cycles[0])
+
+
+@lru_cache(maxsize=4096)
+def _loops_flexible(space: Space) -> np.ndarray:
+    """(mappings, dims): the mapping loops a dim that its group could fold into the instruction."""
+    out = np.zeros((len(space.mappings), len(space.mappings[0].roles)), dtype=bool)
+    for i, mp in enumerate(space.mappings):
+        options = space.groups[space.group_of[i]].options
+        out[i] = [r == LOOP and len(o) > 1 for r, o in zip(mp.roles, options)]
+    return out
+
+
+def _redundant(space: Space, U: np.ndarray) -> np.ndarray:
+    """(rows, mappings): the mapping loops a dim of extent 1 that its group could fold; it costs
+    exactly what that lower-indexed twin costs, so it is left out."""
+    flex = _loops_flexible(space)
+    return ((U == 1)[:, None, :] & flex[None]).any(axis=2)
+
+
+def _bounds(space: Space, kernel: Kernel, target, U: np.ndarray) -> np.ndarray:
+    """(rows, mappings) lower bounds, one vectorised pass per group."""
+    return np.concatenate([cost.lower_bounds(target, kernel, space.mappings[g.start:g.start + g.size], U)
+                           for g in space.groups], axis=1)
+
+
+def _exhaustive(space: Space, kernel: Kernel, target, U: np.ndarray):
+    """Branch and bound: mappings in order of their median bound; a mapping is costed on the
+    rows where its bound does not exceed the best cost found so far (so an equal-cost mapping
+    with a lower index is still seen: the result is the lowest-index optimum)."""
+    n = len(U)
+    bounds = _bounds(space, kernel, target, U)
+    bounds[_redundant(space, U)] = np.inf
+    best = np.full(n, np.inf)
+    idx = np.full(n, -1, dtype=np.int64)
+    evaluated = 0
+    for i in np.argsort(np.median(bounds, axis=0), kind="stable"):
+        rows = np.nonzero(bounds[:, i] <= best)[0]
+        if not len(rows):
+            continue
+        c = cost.cycles(target, cost.shape_of(kernel, target, space.mappings[i]), U[rows])
+        evaluated += len(rows)
+        better = (c < best[rows]) | ((c == best[rows]) & (i < idx[rows]))
+        best[rows[better]] = c[better]
+        idx[rows[better]] = i
+    return idx, best, evaluated, bounds.size
+
+
+def _greedy(space: Space, kernel: Kernel, target, U: np.ndarray):
+    n = len(U)
+    best = np.full(n, np.inf)
+    idx = np.full(n, -1, dtype=np.int64)
+    evaluated = 0
+    memo: dict[tuple[int, bytes], np.ndarray] = {}
+
+    def cost_of(i: int, rows: np.ndarray) -> np.ndarray:
+        nonlocal evaluated
+        evaluated += len(rows)
+        return cost.cycles(target, cost.shape_of(kernel, target, space.mappings[i]), U[rows])
+
+    for g in space.groups:
+        choice = np.zeros((n, len(g.options)), dtype=np.int64)
+        here = np.full(n, g.start, dtype=np.int64)
+        cur = cost_of(g.start, np.arange(n))
+        flexible = [d for d, o in enumerate(g.options) if len(o) > 1]
+        active = np.arange(n) if flexible else np.zeros(0, dtype=np.int64)
+        while len(active):
+            moved = []
+            for j in np.unique(here[active]):
+                rows = active[here[active] == j]
+                pick_cost = np.full(len(rows), np.inf)
+                pick_dim = np.full(len(rows), -1)
+                pick_idx = np.full(len(rows), np.iinfo(np.int64).max)
+                base = choice[rows[0]]
+                for d in flexible:
+                    step = base.copy()
+                    step[d] = (step[d] + 1) % len(g.options[d])
+                    k = g.index(step)
+                    c = cost_of(k, rows)
+                    better = (c < pick_cost) | ((c == pick_cost) & (k < pick_idx))
+                    pick_cost[better], pick_dim[better], pick_idx[better] = c[better], d, k
+                go = pick_cost < cur[rows]
+                for r, d, k, c in zip(rows[go], pick_dim[go], pick_idx[go], pick_cost[go]):
+                    choice[r, d] = (choice[r, d] + 1) % len(g.options[d])
+                    here[r], cur[r] = k, c
+                moved.append(rows[go])
+            active = np.concatenate(moved) if moved else np.zeros(0, dtype=np.int64)
+        better = cur < best
+        best[better], idx[better] = cur[better], here[better]
+    return idx, best, evaluated, 0
+
+
+def _ranked(space: Space, kernel: Kernel, target, U: np.ndarray):
+    n = len(U)
+    proxy = _bounds(space, kernel, target, U)
+    proxy[_redundant(space, U)] = np.inf
+    k = min(RANKED_K, proxy.shape[1])
+    top = np.argsort(proxy, axis=1, kind="stable")[:, :k]
+    best = np.full(n, np.inf)
+    idx = np.full(n, -1, dtype=np.int64)
+    evaluated = 0
+    for i in np.unique(top):
+        rows = np.nonzero((top == i).any(axis=1))[0]
+        c = cost.cycles(target, cost.shape_of(kernel, target, space.mappings[i]), U[rows])
+        evaluated += len(rows)
+        better = (c < best[rows]) | ((c == best[rows]) & (i < idx[rows]))
+        best[rows[better]] = c[better]
+        idx[rows[better]] = i
+    return idx, best, evaluated, proxy.size
+
+
+_STRATEGY = {"exhaustive": _exhaustive, "greedy": _greedy, "ranked": _ranked}
