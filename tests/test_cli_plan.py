@@ -329,7 +329,7 @@ def _without_line(prefix: str) -> str:
 BAD_TARGETS = {
     "malformed": (lambda: 'name = "chip"\ncores = [unclosed\n', "malformed TOML: Invalid value (at line 2, column 10)"),
     "no_scratchpad": (lambda: _without_line("scratchpad_bytes ="), "missing field 'scratchpad_bytes'"),
-    "no_block_m": (lambda: _without_line("block_m ="), "missing field 'matmul.block_m'"),
+    "no_block_m": (lambda: _without_line("block_m ="), "missing field 'units.amp.block_m'"),
     "cores_text": (lambda: _preset_text().replace("cores = 1472", 'cores = "many"'),
                    "field 'cores' must be an integer, got 'many'"),
 }
