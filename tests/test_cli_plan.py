@@ -332,6 +332,9 @@ BAD_TARGETS = {
     "no_block_m": (lambda: _without_line("block_m ="), "missing field 'units.amp.block_m'"),
     "cores_text": (lambda: _preset_text().replace("cores = 1472", 'cores = "many"'),
                    "field 'cores' must be an integer, got 'many'"),
+    "bad_template": (lambda: _preset_text().replace('"out[e] += a[e] * b[e?]"', '"out[e] += a[e] * b[e?] * c[e]"'),
+                     "field 'units.vector.templates' entry 1 'out[e] += a[e] * b[e?] * c[e]': a multiply-accumulate "
+                     "template needs exactly 'a[...] * b[...]' on the right"),
 }
 
 
