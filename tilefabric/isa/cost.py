@@ -127,33 +127,38 @@ def work(target, s: Shape, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lower_bounds(target, kernel: Kernel, mappings: tuple[Mapping, ...], U: np.ndarray) -> np.ndarray:
-    """`lower_bound` of mappings of one unit and binding at once: (rows, mappings). The role
-    products are taken over a (rows, mappings, dims) array, so hundreds of mappings cost a few
-    numpy operations; rows are processed in chunks to bound the memory."""
+    """`lower_bound` of many mappings of one unit and binding at once, as (mappings, rows).
+
+    Every dim has one role, so L·M·K·N is the sub-operator's point count whatever the mapping;
+    the other terms need log L, log M, ... per mapping, which are one matrix product
+    log U @ role masks for all mappings at once. Computed in float32 and scaled down by 1e-5,
+    so the rounding can never lift a bound above the exact cost."""
     s0 = shape_of(kernel, target, mappings[0])
     if s0.unit.kind != "matrix":
-        return np.stack([lower_bound(target, shape_of(kernel, target, mp), U) for mp in mappings], axis=1)
+        return np.stack([lower_bound(target, shape_of(kernel, target, mp), U) for mp in mappings])
     u, eb = s0.unit, s0.elem_bytes
     roles = np.asarray([mp.roles for mp in mappings])
-    masks = {r: (roles == r)[None] for r in ("m", "n", "k", LOOP)}
-    inside = (roles != LOOP)[None]
-    windows = [(axis, tuple(sorted(kernel.dims(x)))) for x in mappings[0].inputs for axis in kernel.windows(x)]
+    masks = {r: (roles == r).astype(np.float32) for r in ("m", "n", "k", LOOP)}
+    inside = (roles != LOOP).astype(np.float32)
+    windows = [(list(axis), tuple(sorted(kernel.dims(x)))) for x in mappings[0].inputs for axis in kernel.windows(x)]
     bk = u.block_k(eb)
-    out = np.empty((len(U), len(mappings)))
-    step = max(1, (1 << 20) // max(1, len(mappings) * roles.shape[1]))
+    main = eb * u.block_cycles_per_byte / (u.block_m * bk * u.block_n)
+    out = np.empty((len(mappings), len(U)))
+    step = max(1, (1 << 21) // len(mappings))
     for lo in range(0, len(U), step):
-        Uc = U[lo:lo + step].astype(np.float64)
-        grid = Uc[:, None, :]
-        M, N, K, L = (np.prod(np.where(masks[r], grid, 1.0), axis=2) for r in ("m", "n", "k", LOOP))
-        per = (eb * u.block_cycles_per_byte * M * K * N / (u.block_m * bk * u.block_n)
-               + (u.kn_cycles * K / u.kn_block_k + u.n_cycles) * np.minimum(M, N) / u.block_n + u.fixed_cycles)
-        total = L * per
+        Uc = U[lo:lo + step]
+        logU = np.log(Uc.astype(np.float32)).T
+        logM, logN, logK, logL = (masks[r] @ logU for r in ("m", "n", "k", LOOP))
+        small = np.minimum(logM, logN) + logL
+        total = (np.exp(small + logK) * np.float32(u.kn_cycles / u.kn_block_k / u.block_n)
+                 + np.exp(small) * np.float32(u.n_cycles / u.block_n) + np.exp(logL) * np.float32(u.fixed_cycles))
+        total = total + np.float32(main) * np.prod(Uc, axis=1).astype(np.float32)
         packed: dict[tuple[int, ...], np.ndarray] = {}
         for axis, operand in windows:
-            cnt = (inside[:, :, list(axis)] & (Uc[:, None, list(axis)] > 1)).sum(axis=2)
-            packed[operand] = packed.get(operand, np.zeros(cnt.shape, dtype=bool)) | (cnt > 1)
+            folded = (inside[:, axis] @ (Uc[:, axis] > 1).T.astype(np.float32)) > 1.5
+            packed[operand] = packed.get(operand, np.zeros(folded.shape, dtype=bool)) | folded
         for operand, rows in packed.items():
-            elems = np.prod(Uc[:, list(operand)], axis=1)
-            total = total + np.where(rows, np.asarray(target.repack_cycles(elems))[:, None], 0.0)
-        out[lo:lo + step] = total
+            cycles = np.asarray(target.repack_cycles(_prod(Uc, operand)), dtype=np.float32)
+            total = total + np.where(rows, cycles, np.float32(0.0))
+        out[:, lo:lo + step] = total * (1.0 - 1e-5)
     return out

@@ -62,13 +62,24 @@ def decide(kernel: Kernel, target, U, strategy: str = DEFAULT) -> Decision:
         raise NoMapping(f"no compute unit of target '{target.name}' can run this {kernel.kind} "
                         f"({kernel.dtype}, body ops {', '.join(sorted(kernel.ops)) or 'none'})")
     U = np.asarray(U, dtype=np.int64).reshape(-1, kernel.n_dims)
-    if len(U) > 1:
-        rows, inverse = np.unique(U, axis=0, return_inverse=True)
-        inverse = np.asarray(inverse).reshape(-1)
-    else:
-        rows, inverse = U, np.zeros(len(U), dtype=np.int64)
+    rows, inverse = _unique_rows(U)
     idx, cyc, evaluated, bounded = _STRATEGY[strategy](space, kernel, target, rows)
     return Decision(idx[inverse], cyc[inverse], space.mappings, evaluated, bounded)
+
+
+def _unique_rows(U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows and, per row, its distinct row: through one int64 key per row when the
+    extents allow (np.unique over rows sorts tuples, ten times slower)."""
+    if len(U) <= 1:
+        return U, np.zeros(len(U), dtype=np.int64)
+    radix = U.max(axis=0) + 1
+    if np.prod(radix.astype(np.float64)) < 2.0 ** 62:
+        weights = np.cumprod(np.concatenate([[1], radix[::-1][:-1]]))[::-1]
+        keys = U @ weights
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return U[first], np.asarray(inverse).reshape(-1)
+    rows, inverse = np.unique(U, axis=0, return_inverse=True)
+    return rows, np.asarray(inverse).reshape(-1)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -91,28 +102,45 @@ def _loops_flexible(space: Space) -> np.ndarray:
 def _redundant(space: Space, U: np.ndarray) -> np.ndarray:
     """(rows, mappings): the mapping loops a dim of extent 1 that its group could fold; it costs
     exactly what that lower-indexed twin costs, so it is left out."""
-    flex = _loops_flexible(space)
-    return ((U == 1)[:, None, :] & flex[None]).any(axis=2)
+    flex = _loops_flexible(space).T.astype(np.float32)
+    return ((U == 1).astype(np.float32) @ flex) > 0.5
 
 
-def _bounds(space: Space, kernel: Kernel, target, U: np.ndarray) -> np.ndarray:
-    """(rows, mappings) lower bounds, one vectorised pass per group."""
-    return np.concatenate([cost.lower_bounds(target, kernel, space.mappings[g.start:g.start + g.size], U)
-                           for g in space.groups], axis=1)
+def _kept(space: Space, U: np.ndarray) -> np.ndarray:
+    """Mappings not redundant on every row (above), cheaply: looped flexible dims of extent 1
+    on all rows."""
+    ones = (U == 1).all(axis=0)
+    return ~(_loops_flexible(space) & ones[None]).any(axis=1)
+
+
+def _bounds(space: Space, kernel: Kernel, target, U: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(kept mapping indices, their lower bounds as (mappings, rows)), one pass per group."""
+    cols, parts = [], []
+    for g in space.groups:
+        here = np.arange(g.start, g.start + g.size)
+        here = here[keep[here]]
+        if len(here):
+            cols.append(here)
+            parts.append(cost.lower_bounds(target, kernel, tuple(space.mappings[i] for i in here), U))
+    return np.concatenate(cols), np.concatenate(parts, axis=0)
+
+
+def _sample(n: int, size: int = 2048) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, size)).astype(np.int64))
 
 
 def _exhaustive(space: Space, kernel: Kernel, target, U: np.ndarray):
-    """Branch and bound: mappings in order of their median bound; a mapping is costed on the
-    rows where its bound does not exceed the best cost found so far (so an equal-cost mapping
-    with a lower index is still seen: the result is the lowest-index optimum)."""
+    """Branch and bound: mappings in order of their mean bound (on a sample of rows); a mapping
+    is costed on the rows where its bound does not exceed the best cost found so far (so an
+    equal-cost mapping with a lower index is still seen: the result is the lowest-index optimum)."""
     n = len(U)
-    bounds = _bounds(space, kernel, target, U)
-    bounds[_redundant(space, U)] = np.inf
+    cols, bounds = _bounds(space, kernel, target, U, _kept(space, U))
     best = np.full(n, np.inf)
     idx = np.full(n, -1, dtype=np.int64)
     evaluated = 0
-    for i in np.argsort(np.median(bounds, axis=0), kind="stable"):
-        rows = np.nonzero(bounds[:, i] <= best)[0]
+    for j in np.argsort(bounds[:, _sample(n)].mean(axis=1), kind="stable"):
+        i = int(cols[j])
+        rows = np.nonzero(bounds[j] <= best)[0]
         if not len(rows):
             continue
         c = cost.cycles(target, cost.shape_of(kernel, target, space.mappings[i]), U[rows])
@@ -169,10 +197,18 @@ def _greedy(space: Space, kernel: Kernel, target, U: np.ndarray):
 
 def _ranked(space: Space, kernel: Kernel, target, U: np.ndarray):
     n = len(U)
-    proxy = _bounds(space, kernel, target, U)
+    cols, bounds = _bounds(space, kernel, target, U, _kept(space, U))
+    proxy = np.full((n, len(space.mappings)), np.inf)
+    proxy[:, cols] = bounds.T
     proxy[_redundant(space, U)] = np.inf
     k = min(RANKED_K, proxy.shape[1])
-    top = np.argsort(proxy, axis=1, kind="stable")[:, :k]
+    # the k smallest per row, ties to the lowest index: a stable sort of the partitioned few
+    cand = np.argpartition(proxy, k - 1, axis=1)[:, :k] if k < proxy.shape[1] else np.tile(np.arange(k), (n, 1))
+    kth = np.take_along_axis(proxy, cand, axis=1).max(axis=1, keepdims=True)
+    tie = (proxy == kth).sum(axis=1) > (np.take_along_axis(proxy, cand, axis=1) == kth).sum(axis=1)
+    if tie.any():  # argpartition breaks ties arbitrarily: redo those rows with a stable sort
+        cand[tie] = np.argsort(proxy[tie], axis=1, kind="stable")[:, :k]
+    top = cand
     best = np.full(n, np.inf)
     idx = np.full(n, -1, dtype=np.int64)
     evaluated = 0
@@ -183,7 +219,7 @@ def _ranked(space: Space, kernel: Kernel, target, U: np.ndarray):
         better = (c < best[rows]) | ((c == best[rows]) & (i < idx[rows]))
         best[rows[better]] = c[better]
         idx[rows[better]] = i
-    return idx, best, evaluated, proxy.size
+    return idx, best, evaluated, bounds.size
 
 
 _STRATEGY = {"exhaustive": _exhaustive, "greedy": _greedy, "ranked": _ranked}
