@@ -429,7 +429,7 @@ def targets_table() -> Table:
     table = Table(title="target presets", title_justify="left")
     for label, justify in (("name", "left"), ("cores", "right"), ("topology", "left"),
                            ("scratchpad KiB", "right"), ("link B/cycle", "right"),
-                           ("clock GHz", "right"), ("peak fp16 TFLOPS", "right")):
+                           ("clock GHz", "right"), ("peak fp16 TFLOPS", "right"), ("compute units", "left")):
         table.add_column(label, justify=justify)
     for name in preset_names():
         t = resolve_target(name)
@@ -438,7 +438,8 @@ def targets_table() -> Table:
             topology += f", {t.chips} chips"
         tflops = t.cores * t.matmul.peak_flops_per_cycle("f16") * t.clock_hz / 1e12
         table.add_row(name, f"{t.cores:,}", topology, f"{t.scratchpad_bytes / 1024:,.0f}",
-                      f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}")
+                      f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}",
+                      ", ".join(f"{u.unit} ({u.kind})" for u in t.units))
     return table
 
 

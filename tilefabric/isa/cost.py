@@ -162,3 +162,30 @@ def lower_bounds(target, kernel: Kernel, mappings: tuple[Mapping, ...], U: np.nd
             total = total + np.where(rows, cycles, np.float32(0.0))
         out[:, lo:lo + step] = total * (1.0 - 1e-5)
     return out
+
+
+def class_bounds(target, kernel: Kernel, mappings: tuple[Mapping, ...], exponents: np.ndarray) -> np.ndarray:
+    """`lower_bound` of many mappings of one unit and binding on power-of-two shapes (extent
+    2**exponents), as (mappings, shapes), exactly: role products are sums of integer exponents,
+    so no rounding depends on how many shapes are ranked together (isa/search.py, ranked)."""
+    reps = np.left_shift(1, exponents)
+    s0 = shape_of(kernel, target, mappings[0])
+    if s0.unit.kind != "matrix":
+        return np.stack([lower_bound(target, shape_of(kernel, target, mp), reps) for mp in mappings])
+    u, eb = s0.unit, s0.elem_bytes
+    roles = np.asarray([mp.roles for mp in mappings])
+    M, N, K, L = (np.ldexp(1.0, (roles == r).astype(np.int64) @ exponents.T) for r in ("m", "n", "k", LOOP))
+    bk = u.block_k(eb)
+    per = (eb * u.block_cycles_per_byte * M * K * N / (u.block_m * bk * u.block_n)
+           + (u.kn_cycles * K / u.kn_block_k + u.n_cycles) * np.minimum(M, N) / u.block_n + u.fixed_cycles)
+    total = L * per
+    inside = (roles != LOOP).astype(np.int64)
+    packed: dict[tuple[int, ...], np.ndarray] = {}
+    for x in mappings[0].inputs:
+        for axis in kernel.windows(x):
+            operand = tuple(sorted(kernel.dims(x)))
+            folded = inside[:, list(axis)] @ (exponents[:, list(axis)] > 0).T.astype(np.int64) > 1
+            packed[operand] = packed.get(operand, np.zeros(folded.shape, dtype=bool)) | folded
+    for operand, rows in packed.items():
+        total = total + np.where(rows, np.asarray(target.repack_cycles(_prod(reps, operand)), dtype=np.float64), 0.0)
+    return total

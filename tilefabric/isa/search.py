@@ -11,9 +11,11 @@ only (ties go to the lowest mapping index), so the three always agree.
   into the instruction (im2col for a convolution) and move one dim at a time between the
   instruction and the loops around it while that strictly helps (hill climbing). Costs a few
   mappings per row; can stop in a local optimum.
-- `ranked`: the cost model's lower bound ranks every mapping; only the best `RANKED_K` of each
-  row are costed exactly. Cheap when the bound ranks well; misses when padding (which the bound
-  ignores) decides.
+- `ranked`: cost-model-guided ranking. Sub-operators are grouped into shape classes (every
+  extent rounded down to a power of two); the cost model's lower bound ranks every mapping once
+  per class, and only the class's best `RANKED_K` are costed exactly on each sub-operator.
+  Cheap when many sub-operators share a class; misses when padding (which the bound ignores)
+  or a shape the class's representative does not show decides.
 """
 
 from __future__ import annotations
@@ -196,19 +198,17 @@ def _greedy(space: Space, kernel: Kernel, target, U: np.ndarray):
 
 
 def _ranked(space: Space, kernel: Kernel, target, U: np.ndarray):
+    """Rank the mappings by the cost model's lower bound on the row's shape class (each extent
+    rounded down to a power of two: rows of one class share one ranking, so the ranking costs
+    per class, not per row), then cost the best RANKED_K of the class exactly on the row."""
     n = len(U)
-    cols, bounds = _bounds(space, kernel, target, U, _kept(space, U))
-    proxy = np.full((n, len(space.mappings)), np.inf)
-    proxy[:, cols] = bounds.T
-    proxy[_redundant(space, U)] = np.inf
+    exponents = np.floor(np.log2(U)).astype(np.int64)  # exact for the integers planners use
+    classes, which = _unique_rows(exponents)
+    proxy = np.concatenate([cost.class_bounds(target, kernel, space.mappings[g.start:g.start + g.size], classes)
+                            for g in space.groups]).T
+    proxy[_redundant(space, np.left_shift(1, classes))] = np.inf  # extent 1 in the class exactly where the row has it
     k = min(RANKED_K, proxy.shape[1])
-    # the k smallest per row, ties to the lowest index: a stable sort of the partitioned few
-    cand = np.argpartition(proxy, k - 1, axis=1)[:, :k] if k < proxy.shape[1] else np.tile(np.arange(k), (n, 1))
-    kth = np.take_along_axis(proxy, cand, axis=1).max(axis=1, keepdims=True)
-    tie = (proxy == kth).sum(axis=1) > (np.take_along_axis(proxy, cand, axis=1) == kth).sum(axis=1)
-    if tie.any():  # argpartition breaks ties arbitrarily: redo those rows with a stable sort
-        cand[tie] = np.argsort(proxy[tie], axis=1, kind="stable")[:, :k]
-    top = cand
+    top = np.argsort(proxy, axis=1, kind="stable")[:, :k][which]  # (rows, k), ties to the lowest index
     best = np.full(n, np.inf)
     idx = np.full(n, -1, dtype=np.int64)
     evaluated = 0
@@ -219,7 +219,7 @@ def _ranked(space: Space, kernel: Kernel, target, U: np.ndarray):
         better = (c < best[rows]) | ((c == best[rows]) & (i < idx[rows]))
         best[rows[better]] = c[better]
         idx[rows[better]] = i
-    return idx, best, evaluated, bounds.size
+    return idx, best, evaluated, proxy.size
 
 
 _STRATEGY = {"exhaustive": _exhaustive, "greedy": _greedy, "ranked": _ranked}
