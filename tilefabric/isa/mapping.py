@@ -181,8 +181,3 @@ def check_mapping(kernel: Kernel, target, mapping: Mapping) -> str | None:
         if role not in ok:
             return f"loop dim d{d} cannot take role '{role}' (allowed: {', '.join(ok)})"
     return None
-
-
-def unit_template(target, mapping: Mapping):
-    unit = target.unit(mapping.unit)
-    return unit, unit.templates[mapping.template]
