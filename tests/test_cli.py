@@ -171,6 +171,7 @@ def test_targets_lists_presets() -> None:
     proc = tilefabric("targets")
     assert proc.returncode == 0, proc.stderr
     assert "ipu-mk2" in proc.stdout and "ipu-pod4" in proc.stdout
+    assert "amp (matrix), vector (vector)" in proc.stdout and "fpu-eltwise (vector)" in proc.stdout
 
 
 # --- bad input: one line, names the culprit, touches nothing -------------------------------

@@ -92,9 +92,9 @@ def table_rows(stdout: str) -> dict[str, list[str]]:
     rows = {}
     for line in stdout.splitlines():
         cells = [c.strip() for c in re.split(r"[│|]", line)]
-        if len(cells) == 12 and cells[1] and cells[1] != "op":  # '' + 10 columns + ''
+        if len(cells) == 13 and cells[1] and cells[1] != "op":  # '' + 11 columns + ''
             assert cells[1] not in rows, f"op listed twice: {cells[1]}"
-            rows[cells[1]] = cells[2:11]
+            rows[cells[1]] = cells[2:12]
     return rows
 
 
@@ -194,12 +194,13 @@ def test_plan_report_and_stdout(plan_runs) -> None:
     rows = table_rows(proc.stdout)
     assert list(rows) == [o["name"] for o in ops] + ["total"], proc.stdout
     for o in ops:
-        plan, _hot, _cold, predicted, roofline, _ratio, plans, pareto, seconds = rows[o["name"]]
+        plan, instruction, _hot, _cold, predicted, roofline, _ratio, plans, pareto, seconds = rows[o["name"]]
         assert plan == plan_text(o) and plan.startswith("F=")
+        assert instruction == o["instruction"] and instruction.split(" ")[0] in ("amp", "vector"), o
         assert (predicted, roofline) == (f"{o['predicted_cycles']:,.0f}", f"{o['roofline_cycles']:,.0f}")
         assert (plans, pareto, seconds) == (f"{o['plans_evaluated']:,}", str(o["pareto_size"]),
                                             f"{o['search_seconds']:.3f}")
-    _, _, _, predicted, roofline, ratio, plans, pareto, seconds = rows["total"]
+    _, _, _, _, predicted, roofline, ratio, plans, pareto, seconds = rows["total"]
     assert predicted == f"{report['predicted_cycles']:,.0f}" and roofline == f"{report['roofline_cycles']:,.0f}"
     assert ratio == f"{report['predicted_cycles'] / report['roofline_cycles']:.2f}"
     assert (plans, pareto, seconds) == (f"{report['plans_evaluated']:,}", "", f"{report['search_seconds']:.3f}")
@@ -329,9 +330,12 @@ def _without_line(prefix: str) -> str:
 BAD_TARGETS = {
     "malformed": (lambda: 'name = "chip"\ncores = [unclosed\n', "malformed TOML: Invalid value (at line 2, column 10)"),
     "no_scratchpad": (lambda: _without_line("scratchpad_bytes ="), "missing field 'scratchpad_bytes'"),
-    "no_block_m": (lambda: _without_line("block_m ="), "missing field 'matmul.block_m'"),
+    "no_block_m": (lambda: _without_line("block_m ="), "missing field 'units.amp.block_m'"),
     "cores_text": (lambda: _preset_text().replace("cores = 1472", 'cores = "many"'),
                    "field 'cores' must be an integer, got 'many'"),
+    "bad_template": (lambda: _preset_text().replace('"out[e] += a[e] * b[e?]"', '"out[e] += a[e] * b[e?] * c[e]"'),
+                     "field 'units.vector.templates' entry 1 'out[e] += a[e] * b[e?] * c[e]': a multiply-accumulate "
+                     "template needs exactly 'a[...] * b[...]' on the right"),
 }
 
 

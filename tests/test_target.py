@@ -68,7 +68,7 @@ def test_user_toml_loads_like_preset(tmp_path):
         ("scratchpad_bytes = 638976", 'scratchpad_bytes = "big"', "field 'scratchpad_bytes' must be an integer"),
         ('topology = "crossbar"', 'topology = "ring"', "field 'topology' must be one of"),
         ('topology = "crossbar"', 'topology = "mesh"', "field 'mesh_shape' must be [rows, cols]"),
-        ("block_m = 6", "block_m = 0", "field 'matmul.block_m' must be >= 1"),
+        ("block_m = 6", "block_m = 0", "field 'units.amp.block_m' must be >= 1"),
         ("sync_cycles = 118", "", "missing field 'sync_cycles'"),
         ("cores = 1472", "cores = = 3", "malformed TOML"),
     ],
@@ -78,6 +78,66 @@ def test_bad_target_files(tmp_path, old, new, message):
     with pytest.raises(TileFabricError) as err:
         load_target_file(path)
     assert message in str(err.value) and str(path) in str(err.value)
+
+
+GEMM = 'templates = ["out[m, n] += a[m, k] * b[k, n]"]'
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ('kind = "matrix"', 'kind = "systolic"', "field 'units.amp.kind' must be 'matrix' or 'vector', got 'systolic'"),
+        (GEMM, 'templates = ["out[m] += a[m, k] * b[k]"]',
+         "field 'units.amp.templates' entry 0 'out[m] += a[m, k] * b[k]': a matrix unit's template must read "
+         "out[m, n] += a[m, k] * b[k, n]"),
+        (GEMM, 'templates = ["out[m, n] = a[m, k] * b[k, n]"]', "the right-hand side must be"),
+        (GEMM, "templates = []", "field 'units.amp.templates' must list at least one template"),
+        (GEMM, 'templates = "gemm"', "field 'units.amp.templates' must be a list of strings"),
+        ('"out[e] += a[e] * b[e?]",', '"out[e] += a[e] * b[r]",', "a vector unit's input 'b' may only use role 'e'"),
+        ('dtypes = ["f16", "f32"]', 'dtypes = ["f16", "f8"]', "field 'units.amp.dtypes': unknown element type 'f8'"),
+        ("width = 1 ", "width = 0 ", "field 'units.vector.width' must be >= 1"),
+        ("width = 1 ", 'width = 1\nops = ["addf"]\n', "the target needs a vector unit that runs any body"),
+        ("[reduce]", '[matmul]\nunit = "x"\n\n[reduce]',
+         "give compute units either as [units.NAME] tables or as [matmul] + [vector], not both"),
+    ],
+)
+def test_bad_compute_units(tmp_path, old, new, message):
+    text = _preset_text()
+    assert old in text, old
+    path = _write(tmp_path, text.replace(old, new, 1))
+    with pytest.raises(TileFabricError) as err:
+        load_target_file(path)
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_target_needs_a_matrix_unit(tmp_path):
+    text = _preset_text()
+    amp = text[text.index("[units.amp]"):text.index("[units.vector]")]
+    with pytest.raises(TileFabricError, match='needs at least one unit with kind = "matrix"'):
+        load_target_file(_write(tmp_path, text.replace(amp, "")))
+
+
+def test_shorthand_sections_still_load(tmp_path):
+    """`[matmul]` + `[vector]` (the format before compute units) give one unit each, with the
+    default templates; the formulas are the same numbers."""
+    text = _preset_text()
+    units = text[text.index("[units.amp]"):text.index("[reduce]")]
+    short = (units.replace("[units.amp]", "[matmul]").replace("[units.vector]", "[vector]")
+             .replace('kind = "matrix"', 'unit = "amp"').replace('kind = "vector"', 'unit = "vector"'))
+    t = load_target_file(_write(tmp_path, text.replace(units, short)))
+    mk2 = resolve_target("ipu-mk2")
+    assert [u.unit for u in t.units] == ["amp", "vector"]
+    assert t.matmul.templates == mk2.matmul.templates and t.vector.templates == mk2.vector.templates
+    assert t.contraction_cycles(1, 256, 205, 15, 2) == 20384
+
+
+def test_presets_describe_their_units():
+    tt = resolve_target("tt-like")
+    assert [(u.unit, u.kind) for u in tt.units] == [("fpu", "matrix"), ("fpu-eltwise", "vector"), ("sfpu", "vector")]
+    assert (tt.matmul.block_m, tt.matmul.block_n, tt.matmul.block_k(2)) == (32, 32, 32)  # 32x32 tiles
+    assert tt.unit("fpu-eltwise").width == 1024 and tt.vector.unit == "sfpu"
+    mk2 = resolve_target("ipu-mk2")
+    assert (mk2.matmul.unit, mk2.matmul.block_m, mk2.matmul.block_n, mk2.matmul.block_k(2)) == ("amp", 6, 16, 16)
 
 
 def test_unknown_target_name():

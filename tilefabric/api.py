@@ -258,18 +258,20 @@ class Program:
 
 def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ipu-mk2",
                    strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
-                   stop_after: str = "dataflow") -> Program:
+                   stop_after: str = "dataflow", isa: str = "exhaustive") -> Program:
     """Compile an already imported model (lets callers time or report the phases apart);
-    `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses)."""
+    `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses);
+    `isa` the instruction-mapping strategy (exhaustive, greedy, ranked)."""
     from tilefabric.pipeline import compile_model
 
     compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled),
-                             reconcile=reconcile, stop_after=stop_after)
+                             reconcile=reconcile, stop_after=stop_after, isa=isa)
     return Program(loaded, compiled)
 
 
 def compile(model: str | os.PathLike | onnx.ModelProto, target: str | os.PathLike | Target = "ipu-mk2",
-            strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp") -> Program:
+            strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
+            isa: str = "exhaustive") -> Program:
     """Import `model` (.onnx/.mlir path or ModelProto) and compile it for `target`."""
     chip = resolve(target)  # a bad target fails before the slow import
-    return compile_loaded(load(model), chip, strategy, disabled, reconcile)
+    return compile_loaded(load(model), chip, strategy, disabled, reconcile, isa=isa)

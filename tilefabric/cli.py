@@ -50,6 +50,8 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
                    help="planning strategy: t10, or vgm (virtual global memory baseline) (default: t10)")
     p.add_argument("--reconcile", default="milp", metavar="METHOD",
                    help="whole-model plan choice under the shared scratchpad: greedy or milp (default: milp)")
+    p.add_argument("--isa-search", default="exhaustive", metavar="STRATEGY",
+                   help="instruction-mapping search: exhaustive, greedy or ranked (default: exhaustive)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")
 
@@ -271,6 +273,7 @@ class RunOptions:
     strategy: str = "t10"
     disabled: Sequence[str] = ()
     reconcile: str = "milp"
+    isa: str = "exhaustive"
     inputs: str | None = None
     seed: int = 0
     check: bool = False
@@ -313,7 +316,7 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
         loaded = api.load(opts.model)
     given = api.validate_inputs(loaded.imported, given)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
-        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile)
+        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile, isa=opts.isa)
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # generated once the model fits
     with phases.steps("simulating") as progress:
         result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
@@ -366,7 +369,7 @@ def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir
 
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
-                      reconcile=args.reconcile,
+                      reconcile=args.reconcile, isa=args.isa_search,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
@@ -385,7 +388,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit,
+                                     isa=args.isa_search)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -410,7 +414,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"planning for {chip.name} ({args.strategy}, {args.reconcile})"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, isa=args.isa_search)
     summary = program.plan_summary()
     print_plan(summary, stdout_console())
     if report:
@@ -427,7 +431,7 @@ def targets_table() -> Table:
     table = Table(title="target presets", title_justify="left")
     for label, justify in (("name", "left"), ("cores", "right"), ("topology", "left"),
                            ("scratchpad KiB", "right"), ("link B/cycle", "right"),
-                           ("clock GHz", "right"), ("peak fp16 TFLOPS", "right")):
+                           ("clock GHz", "right"), ("peak fp16 TFLOPS", "right"), ("compute units", "left")):
         table.add_column(label, justify=justify)
     for name in preset_names():
         t = resolve_target(name)
@@ -436,7 +440,8 @@ def targets_table() -> Table:
             topology += f", {t.chips} chips"
         tflops = t.cores * t.matmul.peak_flops_per_cycle("f16") * t.clock_hz / 1e12
         table.add_row(name, f"{t.cores:,}", topology, f"{t.scratchpad_bytes / 1024:,.0f}",
-                      f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}")
+                      f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}",
+                      ", ".join(f"{u.unit} ({u.kind})" for u in t.units))
     return table
 
 

@@ -27,6 +27,7 @@ class CompiledModel:
     strategy: str
     target: Target
     reconcile: str = "milp"
+    isa: str = "exhaustive"
 
 
 def _run(module: ModuleOp, spec: str, ctx, verify: bool = True) -> ModuleOp:
@@ -58,11 +59,14 @@ RECONCILE = ("greedy", "milp")
 
 
 def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = (),
-                  reconcile: str = "milp", stop_after: str = "dataflow") -> CompiledModel:
+                  reconcile: str = "milp", stop_after: str = "dataflow", isa: str = "exhaustive") -> CompiledModel:
     """Run the pipeline up to `stop_after` ('linalg', 'rtensor' or 'dataflow'); later stages
-    are left None, so the IR of an early stage can be inspected even if a later one fails."""
+    are left None, so the IR of an early stage can be inspected even if a later one fails.
+    `isa`: the instruction-mapping strategy (isa/search.py) the planner and isa-map use."""
     from tilefabric.frontend import make_context
+    from tilefabric.isa.search import check_strategy
 
+    check_strategy(isa)
     if strategy not in STRATEGIES:
         raise TileFabricError(f"unknown strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
     if reconcile not in RECONCILE:
@@ -75,13 +79,15 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx, verify=stop_after == "linalg")
     if stop_after == "linalg":
-        return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile)
+        return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile, isa)
     optimise = "".join(f"{p}," for p in OPTIMISATIONS if p not in disabled)
-    rt = _run(linalg.clone(), f"{optimise}linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} reconcile={reconcile} record_timing=true}}", ctx)
+    # isa-map records, on every planned op, the instruction mapping its plan was priced with
+    rt = _run(linalg.clone(), f"{optimise}linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} "
+                              f"reconcile={reconcile} record_timing=true isa={isa}}},isa-map", ctx)
     if stop_after == "rtensor":
-        return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile)
+        return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile, isa)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
     from tilefabric.lowering.scratchpad_check import check_scratchpad
 
     check_scratchpad(dfm, target)  # what the planner does not count (activations, re-layouts)
-    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile)
+    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile, isa)

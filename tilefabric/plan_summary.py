@@ -20,7 +20,22 @@ def _attr(op, key: str, default=None):
     return getattr(value, "data", value)
 
 
-def _op_entry(op: ComputeOp | FusedOp) -> dict[str, Any] | None:
+def _instruction(op: ComputeOp | FusedOp, target) -> str:
+    """The recorded instruction mapping (isa-map) of the op, or of the matmul heading a fused chain."""
+    from tilefabric.dialects.isa import INSTRUCTION, MappingAttr
+
+    found = [o for o in ([op] + list(op.walk())) if isinstance(o.attributes.get(INSTRUCTION), MappingAttr)]
+    if not found:
+        return ""
+    mapping = found[0].attributes[INSTRUCTION].mapping()
+    try:
+        unit = target.unit(mapping.unit)
+    except KeyError:
+        return mapping.unit
+    return mapping.describe(unit.kind, unit.templates[mapping.template].mac)
+
+
+def _op_entry(op: ComputeOp | FusedOp, target) -> dict[str, Any] | None:
     if "tf.plans_evaluated" not in op.attributes:
         return None  # constant fills: materialised where consumed, not planned
     plan = op.plan
@@ -43,11 +58,12 @@ def _op_entry(op: ComputeOp | FusedOp) -> dict[str, Any] | None:
         "plans_evaluated": int(_attr(op, "tf.plans_evaluated", 0)),
         "pareto_size": int(_attr(op, "tf.pareto_size", 0)),
         "search_seconds": float(_attr(op, "tf.search_seconds", 0.0)),
+        "instruction": _instruction(op, target),
     }
 
 
 def summarize(rtensor_module, target, strategy: str, reconcile: str) -> dict[str, Any]:
-    ops = [e for op in rtensor_module.walk() if isinstance(op, (ComputeOp, FusedOp)) and (e := _op_entry(op))]
+    ops = [e for op in rtensor_module.walk() if isinstance(op, (ComputeOp, FusedOp)) and (e := _op_entry(op, target))]
     return {
         "target": target.name,
         "strategy": strategy,
@@ -70,18 +86,18 @@ def _plan_text(o: dict[str, Any]) -> str:
 def plan_table(summary: dict[str, Any]) -> Table:
     table = Table(title=f"plan on {summary['target']} (strategy {summary['strategy']}, reconcile {summary['reconcile']})",
                   title_justify="left")
-    for label in ("op", "plan (F_op, rings)", "hot KiB", "cold KiB", "predicted", "roofline", "pred/roof",
+    for label in ("op", "plan (F_op, rings)", "instruction", "hot KiB", "cold KiB", "predicted", "roofline", "pred/roof",
                   "plans", "pareto", "search s"):
-        table.add_column(label, justify="left" if label in ("op", "plan (F_op, rings)") else "right")
+        table.add_column(label, justify="left" if label in ("op", "plan (F_op, rings)", "instruction") else "right")
     for o in summary["ops"]:
         roof = o["roofline_cycles"]
-        table.add_row(o["name"], _plan_text(o), f"{o['hot_bytes'] / 1024:,.1f}", f"{o['cold_bytes'] / 1024:,.1f}",
+        table.add_row(o["name"], _plan_text(o), o.get("instruction", ""), f"{o['hot_bytes'] / 1024:,.1f}", f"{o['cold_bytes'] / 1024:,.1f}",
                       f"{o['predicted_cycles']:,.0f}", f"{roof:,.0f}",
                       f"{o['predicted_cycles'] / roof:.2f}" if roof else "-",
                       f"{o['plans_evaluated']:,}", str(o["pareto_size"]), f"{o['search_seconds']:.3f}")
     total, roof = summary["predicted_cycles"], summary["roofline_cycles"]
     table.add_section()
-    table.add_row("total", "", "", "", f"{total:,.0f}", f"{roof:,.0f}", f"{total / roof:.2f}" if roof else "-",
+    table.add_row("total", "", "", "", "", f"{total:,.0f}", f"{roof:,.0f}", f"{total / roof:.2f}" if roof else "-",
                   f"{summary['plans_evaluated']:,}", "", f"{summary['search_seconds']:.3f}")
     return table
 

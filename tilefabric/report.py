@@ -167,10 +167,13 @@ def ops_table(ops: list[dict[str, Any]]) -> Table:
     table.add_column("op", overflow="fold")
     table.add_column("kind")
     table.add_column("plan", overflow="fold", max_width=48)
+    table.add_column("instruction", overflow="fold", max_width=40)
     for label in ("cycles", "compute", "shift", "sync", "bytes moved", "predicted", "sim/pred"):
         table.add_column(label, justify="right")
     for op in ops:
-        table.add_row(str(op.get("name", "")), str(op.get("kind", "")), str(op.get("plan", "")),
+        waste = op.get("padding_waste")
+        instruction = str(op.get("instruction") or "") + (f" ({waste:.0%} pad)" if isinstance(waste, float) and waste else "")
+        table.add_row(str(op.get("name", "")), str(op.get("kind", "")), str(op.get("plan", "")), instruction,
                       _num(op.get("cycles")), _num(op.get("compute_cycles")), _num(op.get("shift_cycles")),
                       _num(op.get("sync_cycles")), _bytes(float(op.get("bytes_moved") or 0)),
                       _num(op.get("predicted_cycles")), _ratio(op))

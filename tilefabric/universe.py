@@ -12,6 +12,7 @@ def _lazy(module: str, attr: str):
 DIALECTS = {
     "rtensor": ("tilefabric.dialects.rtensor", "RTensor"),
     "dataflow": ("tilefabric.dialects.dataflow", "Dataflow"),
+    "isa": ("tilefabric.dialects.isa", "ISA"),
 }
 
 PASSES = {
@@ -22,6 +23,7 @@ PASSES = {
     "fuse-memory-intensive": ("tilefabric.passes.fuse_memory_intensive", "FuseMemoryIntensive"),
     "propagate-reshapes": ("tilefabric.passes.propagate_reshapes", "PropagateReshapes"),
     "linalg-to-rtensor": ("tilefabric.lowering.linalg_to_rtensor", "LinalgToRTensor"),
+    "isa-map": ("tilefabric.passes.isa_map", "IsaMap"),
     "rtensor-to-dataflow": ("tilefabric.lowering.rtensor_to_dataflow", "RTensorToDataflow"),
 }
 

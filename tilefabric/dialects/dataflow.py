@@ -383,6 +383,9 @@ class ComputeOp(IRDLOperation):
                         f"operand #{x}: the {fmt(extent)} box at offset {fmt(at[core])} leaves its local buffer"
                         f" {fmt(local)} (first on core ({coords}){when})"
                     )
+        from tilefabric.dialects.isa import verify_instruction
+
+        verify_instruction(self)
 
 
 def _repeat_counts(op) -> list[int]:

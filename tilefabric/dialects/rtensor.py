@@ -325,6 +325,9 @@ class ComputeOp(IRDLOperation):
             counts = sorted({row[d] for row in plan.parts if row[d] > 1})
             if any(b % a for a, b in zip(counts, counts[1:])):
                 raise VerifyException(f"temporal parts along loop dim d{d} do not form a divisibility chain: {counts}")
+        from tilefabric.dialects.isa import verify_instruction
+
+        verify_instruction(self)
 
 
 @irdl_op_definition

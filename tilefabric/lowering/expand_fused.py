@@ -18,6 +18,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from tilefabric.analysis.fusion import fused_space
 from tilefabric.analysis.kernel import constant_fill_value
+from tilefabric.dialects.isa import INSTRUCTION, WASTE
 from tilefabric.dialects.rtensor import ComputeOp, FusedOp, PlanAttr
 
 
@@ -49,6 +50,7 @@ def _expand(op: FusedOp) -> None:
         plan = PlanAttr.make(tuple(factors[d] for d in space.stage_dims[s]),
                              tuple((1,) * len(space.stage_dims[s]) for _ in range(n_ops)), ())
         attrs = {"tf.op": label}
+        attrs.update({k: inner.attributes[k] for k in (INSTRUCTION, WASTE) if k in inner.attributes})
         fill = constant_fill_value(inner) is not None
         if not fill:
             attrs["tf.fused_stage"] = IntegerAttr(working, 64)

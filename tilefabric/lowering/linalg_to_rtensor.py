@@ -16,6 +16,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from tilefabric.dialects.rtensor import TARGET_ATTR, ComputeOp, ConcatOp, FusedOp, LayoutAttr, PadOp, PlanAttr, RelayoutOp, ReshapeOp, SliceOp
 from tilefabric.analysis.kernel import constant_fill_value
 from tilefabric.errors import TileFabricError
+from tilefabric.isa.search import DEFAULT as DEFAULT_ISA, ISA_ATTR, check_strategy
 from tilefabric.lowering.op_space_from_ir import element_bytes, fused_op_space, op_space
 from tilefabric.planner.plan import Layout, Plan
 from tilefabric.planner.roofline import roofline
@@ -55,6 +56,7 @@ class LinalgToRTensor(ModulePass):
     time_limit: float = 3.0  # seconds for the MILP (anytime, warm-started from greedy) before its best is kept
     mip_gap: float = 1e-4  # the MILP stops within this relative gap of optimal (cost-model noise is larger)
     record_timing: bool = False  # tf.search_seconds on each op (off: the IR stays deterministic)
+    isa: str = "exhaustive"  # instruction-mapping strategy for every sub-operator (isa/search.py)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
@@ -71,8 +73,11 @@ class LinalgToRTensor(ModulePass):
             raise TileFabricError(f"unknown strategy '{self.strategy}' (available: t10, vgm)")
         if self.reconcile not in ("greedy", "milp"):
             raise TileFabricError(f"unknown reconciliation '{self.reconcile}' (available: greedy, milp)")
+        check_strategy(self.isa)
         target = resolve_target(self.target)
         op.attributes[TARGET_ATTR] = StringAttr(self.target)
+        if self.isa != DEFAULT_ISA:  # what isa-map and the simulator decide with (default when absent)
+            op.attributes[ISA_ATTR] = StringAttr(self.isa)
         budget = target.scratchpad_bytes * self.memory_fraction
         for fn in op.ops:
             if isinstance(fn, func.FuncOp):
@@ -124,7 +129,7 @@ def _check_movement(op, label: str) -> None:
             raise TileFabricError(f"operator '{label}': a rank-reducing tensor.extract_slice is not supported")
 
 
-def _collect(fn: func.FuncOp) -> list[_Generic]:
+def _collect(fn: func.FuncOp, isa: str) -> list[_Generic]:
     out = []
     for index, op in enumerate(list(fn.body.block.ops)):
         if isinstance(op, PASSIVE_OPS):
@@ -134,11 +139,11 @@ def _collect(fn: func.FuncOp) -> list[_Generic]:
             continue
         if isinstance(op, FusedOp) and op.plan is None:
             label = op_label(op, index, "fused")
-            out.append(_Generic(op, label, fused_op_space(op, label), []))
+            out.append(_Generic(op, label, fused_op_space(op, label, isa), []))
             continue
         if not isinstance(op, GenericOp):
             raise TileFabricError(f"unsupported operation '{op.name}' in linalg-to-rtensor (op #{index} of @{fn.sym_name.data})")
-        space, iterators = op_space(op, op_label(op, index))
+        space, iterators = op_space(op, op_label(op, index), isa)
         label = op_label(op, index, space.kind)  # the kind names ops without a tf.op label
         out.append(_Generic(op, label, replace(space, name=label), iterators))
     return out
@@ -165,7 +170,7 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     return nodes
 
 
-def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target, budget: float) -> list[_Generic]:
+def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target, budget: float, isa: str) -> list[_Generic]:
     """A fused chain keeps its reduced dims whole on each core; when that fits on no core, its
     stages are planned one by one instead (each may split its reduction). A chain headed by a
     matmul (an epilogue) keeps its head only if that beats the matmul planned on its own (it may
@@ -180,7 +185,7 @@ def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target,
             return float("inf")
 
     def space_of(op):
-        return fused_op_space(op, "") if isinstance(op, FusedOp) else op_space(op, "")[0]
+        return fused_op_space(op, "", isa) if isinstance(op, FusedOp) else op_space(op, "", isa)[0]
 
     def cost(op) -> float:
         return best(space_of(op))
@@ -224,15 +229,15 @@ def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target,
             if fused is not None and "tf.op" in attrs:
                 fused.attributes["tf.op"] = attrs["tf.op"]
     for op in [op for op in fn.body.block.ops if isinstance(op, FusedOp)]:
-        if best(fused_op_space(op, "")) == float("inf"):  # fits on no core: plan the stages instead
+        if best(fused_op_space(op, "", isa)) == float("inf"):  # fits on no core: plan the stages instead
             unfuse(op)
             changed = True
-    return _collect(fn) if changed else generics
+    return _collect(fn, isa) if changed else generics
 
 
 def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTensor) -> None:
     strategy = options.strategy
-    generics = _unfuse_what_does_not_pay(fn, _collect(fn), target, budget)
+    generics = _unfuse_what_does_not_pay(fn, _collect(fn, options.isa), target, budget, options.isa)
     nodes = _nodes(generics, target, budget)
     spread_cold = [strategy == "vgm"] * len(nodes)
     if strategy == "vgm":

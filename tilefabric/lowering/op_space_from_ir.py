@@ -5,6 +5,7 @@ from __future__ import annotations
 from tilefabric.analysis.iteration_space import axis_terms, is_window, loop_sizes, maps_of, operand_shape
 from tilefabric.analysis.kernel import classify
 from tilefabric.errors import TileFabricError
+from tilefabric.isa.kernel import kernel_of_op
 from tilefabric.target import ELEMENT_BYTES
 
 
@@ -22,7 +23,7 @@ def compute_bytes(op) -> int:
     return max(element_bytes(v) for v in values)
 
 
-def op_space(op, name: str):
+def op_space(op, name: str, isa: str = "exhaustive"):
     from xdsl.utils.exceptions import VerifyException
 
     from tilefabric.planner.op_space import WINDOW, OpSpace
@@ -63,10 +64,12 @@ def op_space(op, name: str):
         k=info.k,
         operand_terms=terms if WINDOW in {d for row in dims for d in row} else (),
         operand_shapes=tuple(operand_shape(v) for v in list(op.inputs) + list(op.outputs)),
+        kernel=kernel_of_op(op),
+        isa=isa,
     ), iterators
 
 
-def fused_op_space(op, name: str):
+def fused_op_space(op, name: str, isa: str = "exhaustive"):
     """Describe an rtensor.fused to the planner: its loop space is the chain's fused loop
     space (analysis/fusion.py); operands are its inputs then its results; cost and memory come
     from the stages (fills are free: materialised where read) and the intermediates they keep."""
@@ -102,19 +105,22 @@ def fused_op_space(op, name: str):
         stages=tuple(_stage(space, s, stages[s]) for s in work),
         scratch=scratch,
         unsplit=tuple(d for d in range(len(space.sizes)) if d not in space.splittable),
+        isa=isa,
     )
 
 
 def _stage(space, s: int, op) -> tuple:
     """(fused dims of its loops, inputs, (batch, m, n, k) fused dims if a contraction else (),
-    element bytes the compute unit runs at): what the planner needs to cost one stage."""
+    element bytes the compute unit runs at, its kernel if a contraction): what the planner
+    needs to cost one stage (a contraction head is mapped onto an instruction, isa/)."""
     from tilefabric.analysis.iteration_space import maps_of
     from tilefabric.analysis.kernel import classify
 
     iterators = [str(getattr(it, "data", it)).split(".")[-1].lower() for it in op.iterator_types.data]
     info = classify(maps_of(op), iterators, op.body.block, len(op.inputs))
     dims = space.stage_dims[s]
-    mnk = ()
+    mnk, kernel = (), None
     if info.kind == "contraction":
         mnk = tuple(tuple(dims[d] for d in group) for group in (info.batch, info.m, info.n, info.k))
-    return dims, space.stage_inputs[s], mnk, compute_bytes(op)
+        kernel = kernel_of_op(op)
+    return dims, space.stage_inputs[s], mnk, compute_bytes(op), kernel

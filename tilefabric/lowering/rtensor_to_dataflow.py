@@ -20,6 +20,7 @@ from tilefabric.errors import TileFabricError
 from tilefabric.lowering.expand_fused import expand_fused
 from tilefabric.lowering.layout_maps import offsets_map, part_exprs, shift_source_map, shifts_so_far, where_nonzero_map
 from tilefabric.lowering.linalg_to_rtensor import layout_of
+from tilefabric.dialects.isa import INSTRUCTION, WASTE
 from tilefabric.lowering.op_space_from_ir import op_space
 from tilefabric.planner.plan import Layout, Plan
 
@@ -240,6 +241,9 @@ class _Lowering:
         attrs = dict(tag, **{"tf.plan": StringAttr(_describe(plan)), "tf.predicted": op.predicted_cycles or StringAttr("")})
         if "tf.fused_stage" in op.attributes:  # a stage of a fused chain (expand_fused.py)
             attrs["tf.fused_stage"] = op.attributes["tf.fused_stage"]
+        for key in (INSTRUCTION, WASTE):  # the sub-operator's instruction mapping (isa-map)
+            if key in op.attributes:
+                attrs[key] = op.attributes[key]
         compute = df.ComputeOp(bufs[:n_in], bufs[n_in:], op.body.clone(), [m.data for m in op.indexing_maps.data], iterators, steps, offsets, attrs)
         body: list[Operation] = [compute]
         for level in reversed(range(depth)):

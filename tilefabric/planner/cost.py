@@ -1,7 +1,8 @@
 """Cost and memory of every candidate plan at once, with the Target's formulas only.
 
 What is charged is exactly what `rtensor-to-dataflow` emits and the simulator runs:
-- compute: steps × cycles of one sub-operator (matrix unit for contractions, vector unit else);
+- compute: steps × cycles of one sub-operator on the instruction mapping chosen for it
+  (isa/search.py: the fastest legal mapping onto the target's units, by the op's strategy);
 - shifts: rings are nested by bytes per shift, largest outermost (shifted least often); level i
   runs t_i iterations with a shift *between* them, so it shifts (∏_{j<i} t_j)·(t_i − 1) times,
   each shift = 2 syncs + the transfer of one part (T10's sync_shift);
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tilefabric.isa.kernel import MAPPABLE
+from tilefabric.isa.search import NoMapping, decide
 from tilefabric.planner.candidates import Candidates
 from tilefabric.planner.op_space import OpSpace
 from tilefabric.target import Target
@@ -29,6 +32,7 @@ class Costs:
     hot: np.ndarray
     blocks: np.ndarray  # (N, dims) per-core extent of each loop dim, padded
     order: np.ndarray  # (N, inputs) inputs by ring nesting, outermost first (non-rings last)
+    mapping: np.ndarray | None = None  # (N,) the sub-operator's mapping (index into the op's legal mappings), -1: none
 
     @property
     def total(self) -> np.ndarray:
@@ -52,23 +56,36 @@ def operand_elements(space: OpSpace, B: np.ndarray, x: int) -> np.ndarray:
 
 def step_cycles(space: OpSpace, target: Target, U: np.ndarray) -> np.ndarray:
     """Cycles of one sub-operator whose loop extents are the rows of U."""
+    return step_decision(space, target, U)[0]
+
+
+def step_decision(space: OpSpace, target: Target, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles of one sub-operator per row of U, and the instruction mapping chosen for it
+    (index into the kernel's legal mappings; -1 where the op is not mapped: lookups, fused
+    chains, spaces built without a kernel)."""
+    none = np.full(len(U), -1, dtype=np.int64)
+    if space.kernel is not None and space.kind in MAPPABLE:
+        try:
+            d = decide(space.kernel, target, U, space.isa)
+        except NoMapping as exc:
+            raise NoMapping(f"operator '{space.name}': {exc}") from None
+        return d.cycles, d.index
     if space.kind == "contraction":
         return target.contraction_cycles(_prod_cols(U, space.batch), _prod_cols(U, space.m),
-                                         _prod_cols(U, space.k), _prod_cols(U, space.n), space.elem_bytes)
+                                         _prod_cols(U, space.k), _prod_cols(U, space.n), space.elem_bytes), none
     if space.kind == "lookup":
-        return target.lookup_cycles(_prod_cols(U, space.vector_dims()))
+        return target.lookup_cycles(_prod_cols(U, space.vector_dims())), none
     if space.kind == "fused":  # one vector-unit launch, then every stage over its block
-        return sum(_fused_stage_cycles(target, U, s, stage) for s, stage in enumerate(space.stages))
-    return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs)
+        return sum(_fused_stage_cycles(space, target, U, s, stage) for s, stage in enumerate(space.stages)), none
+    return target.elementwise_cycles(np.prod(U, axis=1), space.n_inputs), none
 
 
-def _fused_stage_cycles(target: Target, U: np.ndarray, s: int, stage: tuple) -> np.ndarray:
-    """A contraction heading a fused chain runs on the matrix unit; the vector stages after it
-    are its epilogue (no launch of their own)."""
-    dims, n_in, mnk, eb = stage
+def _fused_stage_cycles(space: OpSpace, target: Target, U: np.ndarray, s: int, stage: tuple) -> np.ndarray:
+    """A contraction heading a fused chain runs on its instruction mapping; the vector stages
+    after it are its epilogue (no launch of their own)."""
+    dims, n_in, mnk, eb, kernel = stage
     if mnk:
-        batch, m, n, k = (_prod_cols(U, group) for group in mnk)
-        return target.contraction_cycles(batch, m, k, n, eb)
+        return decide(kernel, target, U[:, list(dims)], space.isa).cycles
     return target.vector_stage_cycles(_prod_cols(U, dims), n_in, first=s == 0)
 
 
@@ -87,7 +104,8 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
     n = np.asarray(space.sizes, dtype=np.int64)
     T = c.steps()
     B = -(-n // (c.F * T)) * T
-    compute = step_cycles(space, target, B // T) * np.prod(T, axis=1)
+    step, mapping = step_decision(space, target, B // T)
+    compute = step * np.prod(T, axis=1)
     n_in = space.n_inputs
     part_bytes = np.zeros((len(c), n_in))
     hot = np.zeros(len(c))
@@ -115,7 +133,7 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
         copies = _prod_cols(c.F, space.reduction_dims)
         sync, transfer, comp = target.partial_sum_cycles(_prod_cols(B, space.operand_dims[out]), copies, space.bytes_of(out))
         reduce = sync + transfer + comp
-    return Costs(compute.astype(np.float64), shift, reduce, hot, B, order)
+    return Costs(compute.astype(np.float64), shift, reduce, hot, B, order, mapping)
 
 
 PARETO_SAMPLE = 4096  # candidates whose frontier pre-filters the rest (see pareto)

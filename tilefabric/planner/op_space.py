@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from tilefabric.isa.kernel import Kernel
+
 WINDOW = -2
 
 
@@ -39,6 +41,10 @@ class OpSpace:
     stages: tuple[tuple, ...] = ()
     scratch: tuple[tuple[tuple[int, ...], int], ...] = ()
     unsplit: tuple[int, ...] = ()
+    # instruction mapping (isa/): the kernel as plain data, and the strategy that picks a
+    # mapping per sub-operator; without a kernel the per-kind formulas of the Target apply
+    kernel: Kernel | None = None
+    isa: str = "exhaustive"
 
     @property
     def n_dims(self) -> int:

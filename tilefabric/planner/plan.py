@@ -42,6 +42,7 @@ class Plan:
     shift_cycles: float
     reduce_cycles: float
     hot_bytes: float
+    mapping: int = -1  # the sub-operator's instruction mapping: index into the op's legal mappings (isa/)
 
     def steps(self, space: OpSpace) -> tuple[int, ...]:
         """T_d: compute-shift steps along each loop dim (max parts over operands)."""

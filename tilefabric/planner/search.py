@@ -151,7 +151,7 @@ def _search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int 
         from tilefabric.planner.t10_accounting import t10_cycles
 
         t10 = t10_cycles(space, target, cand)
-        costs = Costs(t10, np.zeros(len(cand)), np.zeros(len(cand)), costs.hot, costs.blocks, costs.order)
+        costs = Costs(t10, np.zeros(len(cand)), np.zeros(len(cand)), costs.hot, costs.blocks, costs.order, costs.mapping)
     elif objective != "executed":
         raise TileFabricError(f"unknown planner objective '{objective}' (available: executed, t10)")
     fits = np.nonzero(costs.hot <= budget_bytes)[0]
@@ -166,7 +166,8 @@ def _search(space: OpSpace, target: Target, budget_bytes: float, max_rings: int 
 
 
 def _take(c: Costs, rows: np.ndarray) -> Costs:
-    return Costs(c.compute[rows], c.shift[rows], c.reduce[rows], c.hot[rows], c.blocks[rows], c.order[rows])
+    return Costs(c.compute[rows], c.shift[rows], c.reduce[rows], c.hot[rows], c.blocks[rows], c.order[rows],
+                 None if c.mapping is None else c.mapping[rows])
 
 
 def _make_plan(space: OpSpace, cand: Candidates, costs: Costs, i: int) -> Plan:
@@ -185,6 +186,7 @@ def _make_plan(space: OpSpace, cand: Candidates, costs: Costs, i: int) -> Plan:
         shift_cycles=float(costs.shift[i]),
         reduce_cycles=float(costs.reduce[i]),
         hot_bytes=float(costs.hot[i]),
+        mapping=int(costs.mapping[i]) if costs.mapping is not None else -1,
     )
 
 

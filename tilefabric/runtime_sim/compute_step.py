@@ -14,6 +14,10 @@ import numpy as np
 from tilefabric.analysis.affine_eval import eval_on_grid
 from tilefabric.analysis.iteration_space import axis_extent, axis_terms, is_window
 from tilefabric.analysis.kernel import classify
+from tilefabric.dialects.isa import INSTRUCTION, MappingAttr
+from tilefabric.isa import cost as isa_cost
+from tilefabric.isa.kernel import MAPPABLE, kernel_of_op
+from tilefabric.isa.search import DEFAULT as DEFAULT_ISA, decide_one
 from tilefabric.runtime_sim.body_eval import check_supported, evaluate, numpy_dtype
 from tilefabric.runtime_sim.boxes import box_index
 
@@ -96,7 +100,10 @@ class Box:
 
 
 class ComputeStep:
-    def __init__(self, op, target, label: str):
+    """`strategy` chooses the instruction mapping when the op records none (`tf.instruction`,
+    set by isa-map): the one the planner priced the plan with."""
+
+    def __init__(self, op, target, label: str, strategy: str = DEFAULT_ISA):
         self.op, self.label = op, label
         self.operands = list(op.inputs) + list(op.outputs)
         self.n_in = len(op.inputs)
@@ -116,11 +123,32 @@ class ComputeStep:
         self.block = op.body.block
         check_supported(self.block, f"op '{label}'")
         self.info = classify(self.maps, self.iterators, self.block, self.n_in)
+        self.mapping, self.shape = self._mapping(op, target, strategy)
+        self.useful_work = self.performed_work = 0.0
         self.cycles = self._cycles(target)
         self._offset_cache: dict[tuple, list[Box]] = {}
 
+    def _mapping(self, op, target, strategy: str):
+        """The instruction this sub-operator runs as (isa/): the recorded `tf.instruction`, else
+        the strategy's choice. Lookups and a fused chain's vector stages are not mapped."""
+        kernel = kernel_of_op(op)
+        fused_vector = "tf.fused_stage" in op.attributes and self.info.kind != "contraction"
+        if kernel.kind not in MAPPABLE or fused_vector:
+            return None, None
+        recorded = op.attributes.get(INSTRUCTION)
+        if isinstance(recorded, MappingAttr):
+            mapping = recorded.mapping()
+        else:
+            mapping = decide_one(kernel, target, tuple(self.sizes), strategy)[0]
+        return mapping, isa_cost.shape_of(kernel, target, mapping)
+
     def _cycles(self, target) -> float:
         s = self.sizes
+        if self.shape is not None:  # the mapped instruction: the unit's formula, as the planner priced it
+            U = np.asarray([s], dtype=np.int64)
+            useful, performed = isa_cost.work(target, self.shape, U)
+            self.useful_work, self.performed_work = float(useful[0]), float(performed[0])
+            return float(isa_cost.cycles(target, self.shape, U)[0])
         eb = max(v.type.element_type.bitwidth // 8 for v in (self.operands[: self.n_in] or self.operands))
         if self.info.kind == "contraction":
             p = lambda dims: prod(s[d] for d in dims)  # noqa: E731
@@ -131,6 +159,19 @@ class ComputeStep:
         if stage is not None:  # one stage of a fused chain: the vector unit launches once per chain
             return float(target.vector_stage_cycles(prod(s), self.n_in, first=stage.value.data == 0))
         return float(target.elementwise_cycles(prod(s), self.n_in))
+
+    def instruction(self, target) -> str:
+        """What runs, for the report: the mapping (`amp m=d0 n=d1 k=d2`, `+ im2col` when an
+        input is packed first), a lookup or a fused chain's vector stage."""
+        if self.mapping is None:
+            if self.info.kind == "lookup":
+                return f"{target.vector.unit} lookup"
+            return f"{target.vector.unit} fused" if "tf.fused_stage" in self.op.attributes else target.vector.unit
+        unit = target.unit(self.mapping.unit)
+        text = self.mapping.describe(unit.kind, unit.templates[self.mapping.template].mac)
+        if isa_cost.gathers(self.shape, np.asarray([self.sizes], dtype=np.int64))[0]:
+            text += " + im2col"
+        return text
 
     def _boxes(self, symbols) -> list[Box]:
         key = tuple(symbols)

@@ -35,6 +35,26 @@ class OpStats:
     plan: str = ""
     predicted_cycles: float | None = None
     overlapped_cycles: float = 0.0  # shift cycles hidden behind compute (not in `cycles`)
+    # instruction mapping (isa/): compute cycles per instruction text, useful and performed
+    # work of the mapped instructions (their padding waste)
+    instructions: dict[str, float] = field(default_factory=dict)
+    useful_work: float = 0.0
+    performed_work: float = 0.0
+
+    def note_instruction(self, text: str, cycles: float, useful: float, performed: float) -> None:
+        self.instructions[text] = self.instructions.get(text, 0.0) + cycles
+        self.useful_work += useful
+        self.performed_work += performed
+
+    @property
+    def instruction(self) -> str:
+        """The instruction that took most of this op's compute ("" for pure data movement)."""
+        return max(self.instructions, key=self.instructions.get) if self.instructions else ""
+
+    @property
+    def padding_waste(self) -> float | None:
+        """Share of the mapped instructions' work spent on padding (None: nothing mapped)."""
+        return 1.0 - self.useful_work / self.performed_work if self.performed_work else None
 
     def to_dict(self) -> dict:
         return {
@@ -44,6 +64,8 @@ class OpStats:
             "fused_vector_cycles": self.fused_vector_cycles,
             "plan": self.plan, "predicted_cycles": self.predicted_cycles,
             "overlapped_cycles": self.overlapped_cycles,
+            "instruction": self.instruction, "unit": self.instruction.split(" ")[0],
+            "padding_waste": self.padding_waste,
         }
 
 

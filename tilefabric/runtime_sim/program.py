@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import StringAttr
 from tilefabric.analysis.affine_eval import eval_on_grid
 from tilefabric.dialects import dataflow as df
 from tilefabric.errors import TileFabricError
+from tilefabric.isa.search import DEFAULT as DEFAULT_ISA, ISA_ATTR
 from tilefabric.runtime_sim.body_eval import numpy_dtype
 from tilefabric.runtime_sim.boxes import place, read_boxes, received_elements, write_boxes
 from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
@@ -37,6 +38,9 @@ class Program:
         """`strict`: also track which elements were written and refuse a read of one that never
         was (slower; see written.py). Off, unwritten floats are NaN and poison what reads them."""
         self.fn, self.target = fn, target
+        module = fn.parent_op()
+        strategy = module.attributes.get(ISA_ATTR) if module is not None else None
+        self.isa = strategy.data if isinstance(strategy, StringAttr) else DEFAULT_ISA
         self.written = WrittenMap() if strict else None
         self.steps = [self._compile(op) for op in fn.body.block.ops]
         self.compute_info: dict[str, tuple[str, str, float | None]] = {}
@@ -45,7 +49,7 @@ class Program:
                 label = label_of(op)
                 pred = op.attributes.get("tf.predicted")
                 plan = op.attributes.get("tf.plan")
-                kind = ComputeStep(op, target, label).info.kind
+                kind = ComputeStep(op, target, label, self.isa).info.kind
                 if "tf.fused_stage" in op.attributes and kind != "contraction":
                     kind = "fused"  # a fused chain; one headed by a matmul stays a contraction (with an epilogue)
                 self.compute_info.setdefault(label, (kind, plan.data if plan else "", float(pred.data) if hasattr(pred, "data") and not isinstance(pred, StringAttr) else None))
@@ -98,7 +102,7 @@ class Program:
                 step(m, s)
             return reduce
         if isinstance(op, df.ComputeOp):
-            cs = ComputeStep(op, self.target, label)
+            cs = ComputeStep(op, self.target, label, self.isa)
             operands = list(op.inputs) + list(op.outputs)
             n_in = len(op.inputs)
             # operands the body reads (a pooling window's shape-only input is never read)
@@ -186,16 +190,19 @@ class Program:
                 m.buffers[id(op.buffer)][mask] = value
             return fill
         if isinstance(op, df.ComputeOp):
-            step = ComputeStep(op, t, label)
+            step = ComputeStep(op, t, label, self.isa)
 
             # a vector stage of a fused chain (a matmul's epilogue when the chain has a head)
             fused_vector = step.cycles if "tf.fused_stage" in op.attributes and step.info.kind != "contraction" else 0.0
+            text = step.instruction(t)
 
             def compute(m, s):
                 step.run(m, s)
                 m.charge(label, compute=step.cycles)
+                stat = m.stat(label)
+                stat.note_instruction(text, step.cycles, step.useful_work, step.performed_work)
                 if fused_vector:
-                    m.stat(label).fused_vector_cycles += fused_vector
+                    stat.fused_vector_cycles += fused_vector
             return compute
         if isinstance(op, df.ShiftOp):
             bt = op.buffer.type

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tilefabric.errors import TileFabricError
-from tilefabric.target.model import MatmulUnit, ReduceModel, Target, VectorUnit
+from tilefabric.target.model import ELEMENT_BYTES, MatmulUnit, ReduceModel, Target, VectorUnit
+from tilefabric.target.templates import TemplateError, check_matrix, check_vector, parse_template
 
 TOPOLOGIES = ("crossbar", "mesh", "torus")
 # The simulator keeps per-core arrays: beyond ~4 M cores (a wafer-scale chip has < 1 M) a typo
@@ -79,13 +80,48 @@ class _Fields:
         return _Fields(value, self.where, self._key(key))
 
 
-def _matmul(f: _Fields) -> MatmulUnit:
+GEMM = "out[m, n] += a[m, k] * b[k, n]"
+VECTOR_TEMPLATES = ("out[e] = f(x[e?], ...)", "out[e] += a[e] * b[e?]")  # any body; axpy-style MAC
+
+
+def _strings(f: _Fields, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = f._get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TileFabricError(f"field '{f._key(key)}' must be a list of strings", f.where)
+    return tuple(value)
+
+
+def _templates(f: _Fields, default: tuple[str, ...], check) -> tuple:
+    texts = _strings(f, "templates", default)
+    if not texts:
+        raise TileFabricError(f"field '{f._key('templates')}' must list at least one template", f.where)
+    out = []
+    for i, text in enumerate(texts):
+        try:
+            t = parse_template(text)
+            check(t)
+        except TemplateError as exc:
+            raise TileFabricError(f"field '{f._key('templates')}' entry {i} '{text}': {exc}", f.where) from None
+        out.append(t)
+    return tuple(out)
+
+
+def _dtypes(f: _Fields) -> tuple[str, ...]:
+    dtypes = _strings(f, "dtypes", ())
+    unknown = [d for d in dtypes if d not in ELEMENT_BYTES]
+    if unknown:
+        raise TileFabricError(f"field '{f._key('dtypes')}': unknown element type '{unknown[0]}' "
+                              f"(known: {', '.join(ELEMENT_BYTES)})", f.where)
+    return dtypes
+
+
+def _matmul(f: _Fields, name: str) -> MatmulUnit:
     flops = f._get("flops_per_cycle")
     if not isinstance(flops, dict) or not flops:
-        raise TileFabricError("field 'matmul.flops_per_cycle' must be a non-empty table", f.where)
-    flops_f = _Fields(flops, f.where, "matmul.flops_per_cycle")
+        raise TileFabricError(f"field '{f._key('flops_per_cycle')}' must be a non-empty table", f.where)
+    flops_f = _Fields(flops, f.where, f._key("flops_per_cycle"))
     return MatmulUnit(
-        unit=f.string("unit"),
+        unit=name,
         block_cycles_per_byte=f.number("block_cycles_per_byte"),
         block_m=f.integer("block_m", minimum=1),
         block_k_bytes=f.integer("block_k_bytes", minimum=1),
@@ -96,12 +132,14 @@ def _matmul(f: _Fields) -> MatmulUnit:
         fixed_cycles=f.number("fixed_cycles"),
         min_m_for_swap=f.integer("min_m_for_swap", default=0),
         flops_per_cycle=tuple((k, float(flops_f.number(k, strict=True))) for k in sorted(flops)),
+        templates=_templates(f, (GEMM,), check_matrix),
+        dtypes=_dtypes(f),
     )
 
 
-def _vector(f: _Fields) -> VectorUnit:
+def _vector(f: _Fields, name: str) -> VectorUnit:
     return VectorUnit(
-        unit=f.string("unit"),
+        unit=name,
         large_threshold=f.integer("large_threshold"),
         large_cycles_per_elem=f.number("large_cycles_per_elem"),
         large_fixed=f.number("large_fixed"),
@@ -110,7 +148,54 @@ def _vector(f: _Fields) -> VectorUnit:
         small_cap=f.number("small_cap"),
         unary_cycles_per_elem=f.number("unary_cycles_per_elem"),
         unary_fixed=f.number("unary_fixed"),
+        templates=_templates(f, VECTOR_TEMPLATES, check_vector),
+        dtypes=_dtypes(f),
+        width=f.integer("width", minimum=1, default=1),
+        ops=_strings(f, "ops", ()),
     )
+
+
+def general_vector(unit) -> bool:
+    """A vector unit that runs any body on any element type (`out[e] = f(x[e?], ...)`, no op
+    or dtype list): the default vector unit, which every kernel can fall back to."""
+    return (unit.kind == "vector" and not unit.ops and not unit.dtypes
+            and any(not t.mac and t.variadic and not t.inputs[-1].required() for t in unit.templates))
+
+
+def _units(data: dict[str, Any], f: _Fields, where: str):
+    """`[units.NAME]` tables with `kind = "matrix" | "vector"`, or the shorthand `[matmul]` +
+    `[vector]` (one unit each, default templates). Returns (units, default matrix, default vector)."""
+    if "units" in data:
+        if "matmul" in data or "vector" in data:
+            raise TileFabricError("give compute units either as [units.NAME] tables or as [matmul] + [vector], not both", where)
+        table = f.table_of("units")
+        units = []
+        for name in table.table:
+            uf = table.table_of(name)
+            kind = uf.string("kind")
+            if kind == "matrix":
+                units.append(_matmul(uf, name))
+            elif kind == "vector":
+                units.append(_vector(uf, name))
+            else:
+                raise TileFabricError(f"field 'units.{name}.kind' must be 'matrix' or 'vector', got {kind!r}", where)
+    else:
+        mm, vec = f.table_of("matmul"), f.table_of("vector")
+        mm_name, vec_name = mm.string("unit"), vec.string("unit")
+        if vec_name == mm_name:
+            vec_name += "-vector"
+        units = [_matmul(mm, mm_name), _vector(vec, vec_name)]
+    names = [u.unit for u in units]
+    if len(set(names)) != len(names):
+        raise TileFabricError("compute units need distinct names", where)
+    matrix = [u for u in units if u.kind == "matrix"]
+    vector = [u for u in units if general_vector(u)]
+    if not matrix:
+        raise TileFabricError("the target needs at least one unit with kind = \"matrix\"", where)
+    if not vector:
+        raise TileFabricError("the target needs a vector unit that runs any body: kind = \"vector\" with a template "
+                              "'out[e] = f(x[e?], ...)' and no 'ops' or 'dtypes' list", where)
+    return tuple(units), matrix[0], vector[0]
 
 
 def _reduce(f: _Fields) -> ReduceModel:
@@ -141,6 +226,7 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
             raise TileFabricError(f"field 'mesh_shape' must be [rows, cols] of positive integers for a {topology}", where)
         if mesh[0] * mesh[1] != cores:
             raise TileFabricError(f"mesh_shape {mesh[0]}x{mesh[1]} does not match cores = {cores}", where)
+    units, matmul, vector = _units(data, f, where)
     return Target(
         name=f.string("name"),
         description=f.string("description", default=""),
@@ -156,11 +242,12 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
         inter_chip_comm_factor=float(f.number("inter_chip_comm_factor", default=1.0, strict=True)),
         shift_buffers=f.integer("shift_buffers", minimum=1, default=2),
         relayout_syncs=f.integer("relayout_syncs", default=1),
-        matmul=_matmul(f.table_of("matmul")),
-        vector=_vector(f.table_of("vector")),
+        matmul=matmul,
+        vector=vector,
         reduce=_reduce(f.table_of("reduce")),
         source=source,
         overlap_compute_comm=f.boolean("overlap_compute_comm", default=False),
+        units=units,
     )
 
 

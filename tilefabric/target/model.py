@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tilefabric.target import routing
+from tilefabric.target.templates import Template
 
 ELEMENT_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i1": 1, "i8": 1, "i32": 4, "i64": 8}
 
@@ -22,7 +23,9 @@ def _ceil_div(a, b):
 
 @dataclass(frozen=True)
 class MatmulUnit:
-    """A blocked matrix unit (IPU AMP style) with a per-sub-operator cycle formula."""
+    """A blocked matrix unit (IPU AMP style) with a per-instruction cycle formula. `unit` is
+    its name; `templates` what one instruction computes (target/templates.py); `dtypes` the
+    element types it takes (empty: any)."""
 
     unit: str
     block_cycles_per_byte: float
@@ -35,19 +38,31 @@ class MatmulUnit:
     fixed_cycles: float
     min_m_for_swap: int
     flops_per_cycle: tuple[tuple[str, float], ...]
+    templates: tuple[Template, ...] = ()
+    dtypes: tuple[str, ...] = ()
+    kind = "matrix"
 
     def peak_flops_per_cycle(self, dtype: str) -> float:
         table = dict(self.flops_per_cycle)
         return table.get(dtype, table.get("f32", min(table.values())))
 
-    def cycles(self, batch, m, k, n, elem_bytes: int):
-        """Cycles of one sub-operator m x k x n (batch b); arrays broadcast."""
-        m, k, n = np.asarray(m), np.asarray(k), np.asarray(n)
+    def oriented(self, m, n):
+        """(m, n) as the unit runs them: the larger on m, unless that leaves m <= min_m_for_swap
+        (then the smaller). Depends only on the pair {m, n}: the formula is symmetric in them."""
+        m, n = np.asarray(m), np.asarray(n)
         swap = m < n
         m, n = np.where(swap, n, m), np.where(swap, m, n)
         back = m <= self.min_m_for_swap
-        m, n = np.where(back, n, m), np.where(back, m, n)
-        k_block = max(1, self.block_k_bytes // elem_bytes)
+        return np.where(back, n, m), np.where(back, m, n)
+
+    def block_k(self, elem_bytes: int) -> int:
+        return max(1, self.block_k_bytes // elem_bytes)
+
+    def cycles(self, batch, m, k, n, elem_bytes: int):
+        """Cycles of `batch` instructions m x k x n each (looped batch); arrays broadcast."""
+        m, n = self.oriented(m, n)
+        k = np.asarray(k)
+        k_block = self.block_k(elem_bytes)
         n_blocks = _ceil_div(n, self.block_n)
         per = (
             elem_bytes * self.block_cycles_per_byte * _ceil_div(m, self.block_m)
@@ -61,7 +76,8 @@ class MatmulUnit:
 
 @dataclass(frozen=True)
 class VectorUnit:
-    """Elementwise / reduction throughput: piecewise-linear in the element count."""
+    """Elementwise / reduction throughput: piecewise-linear in the element count, which is
+    first padded to whole vectors of `width` lanes. `ops`: the body ops it runs (empty: any)."""
 
     unit: str
     large_threshold: int
@@ -72,6 +88,15 @@ class VectorUnit:
     small_cap: float
     unary_cycles_per_elem: float
     unary_fixed: float
+    templates: tuple[Template, ...] = ()
+    dtypes: tuple[str, ...] = ()
+    width: int = 1
+    ops: tuple[str, ...] = ()
+    kind = "vector"
+
+    def cycles(self, n, n_inputs: int):
+        """n elements (already padded to the width) of a body with n_inputs inputs."""
+        return self.unary_cycles(n) if n_inputs <= 1 else self.binary_cycles(n)
 
     def binary_cycles(self, n):
         n = np.asarray(n, dtype=np.float64)
@@ -121,11 +146,18 @@ class Target:
     inter_chip_comm_factor: float
     shift_buffers: int
     relayout_syncs: int
-    matmul: MatmulUnit
-    vector: VectorUnit
+    matmul: MatmulUnit  # the default matrix unit (roofline peak)
+    vector: VectorUnit  # the default vector unit: any body (fused chains, partial sums, lookups, repacking)
     reduce: ReduceModel
     source: str = "preset"
     overlap_compute_comm: bool = False  # a rotation's shift may run during the step's compute
+    units: tuple = ()  # every compute unit, in file order (instruction mapping, isa/)
+
+    def unit(self, name: str):
+        for u in self.units:
+            if u.unit == name:
+                return u
+        raise KeyError(name)
 
     # --- communication -------------------------------------------------------------------
     def transfer_cycles(self, bytes_per_core):
@@ -173,6 +205,12 @@ class Target:
     # --- compute -------------------------------------------------------------------------
     def contraction_cycles(self, batch, m, k, n, elem_bytes: int):
         return self.matmul.cycles(batch, m, k, n, elem_bytes)
+
+    def repack_cycles(self, n_elems):
+        """Copy n elements into a dense block on one core (an im2col before a matrix
+        instruction that cannot read an overlapping window): one unary pass of the default
+        vector unit."""
+        return self.vector.unary_cycles(n_elems)
 
     def elementwise_cycles(self, n_elems, n_inputs: int):
         """Cycles for an elementwise or reduction body over n elements with n inputs."""
