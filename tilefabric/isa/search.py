@@ -63,7 +63,8 @@ def decide(kernel: Kernel, target, U, strategy: str = DEFAULT) -> Decision:
     if not space.mappings:
         raise NoMapping(f"no compute unit of target '{target.name}' can run this {kernel.kind} "
                         f"({kernel.dtype}, body ops {', '.join(sorted(kernel.ops)) or 'none'})")
-    U = np.asarray(U, dtype=np.int64).reshape(-1, kernel.n_dims)
+    U = np.asarray(U, dtype=np.int64)
+    U = U.reshape(len(U), kernel.n_dims) if U.ndim == 2 else U.reshape(-1, kernel.n_dims)  # rank 0: (rows, 0)
     rows, inverse = _unique_rows(U)
     idx, cyc, evaluated, bounded = _STRATEGY[strategy](space, kernel, target, rows)
     return Decision(idx[inverse], cyc[inverse], space.mappings, evaluated, bounded)
@@ -72,8 +73,8 @@ def decide(kernel: Kernel, target, U, strategy: str = DEFAULT) -> Decision:
 def _unique_rows(U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows and, per row, its distinct row: through one int64 key per row when the
     extents allow (np.unique over rows sorts tuples, ten times slower)."""
-    if len(U) <= 1:
-        return U, np.zeros(len(U), dtype=np.int64)
+    if len(U) <= 1 or U.shape[1] == 0:  # one row, or rank 0: every row is the same empty row
+        return U[:1], np.zeros(len(U), dtype=np.int64)
     radix = U.max(axis=0) + 1
     if np.prod(radix.astype(np.float64)) < 2.0 ** 62:
         weights = np.cumprod(np.concatenate([[1], radix[::-1][:-1]]))[::-1]
