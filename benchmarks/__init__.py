@@ -1,1 +1,1 @@
-"""Benchmarks and the model zoo they run (`benchmarks.models`)."""
+"""Benchmarks (speed and quality goals, printed as tables); the models come from `tilefabric.zoo`."""

@@ -60,7 +60,7 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from benchmarks.models import bert_large, parameter_count
+    from tilefabric.zoo import bert_large, parameter_count
 
     start = time.perf_counter()
     proto = bert_large(dtype="f16")  # fp32 weights alone (1.34 GB) exceed the chip's SRAM

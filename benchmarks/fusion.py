@@ -21,7 +21,7 @@ PASS = "fuse-memory-intensive"
 
 
 def _models():
-    from benchmarks.models.vit import vit
+    from tilefabric.zoo.vit import vit
     from tilefabric.examples import onnx_models
 
     return {

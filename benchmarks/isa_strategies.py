@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks.models import ZOO
+from tilefabric.zoo import ZOO
 from tilefabric import api
 from tilefabric.analysis.iteration_space import loop_sizes
 from tilefabric.dialects.rtensor import ComputeOp

@@ -5,7 +5,7 @@ simulate every core's numbers, and match onnxruntime. Each model runs in its own
 process (what a user runs), reporting through `--report`.
 
 Run: .venv/bin/python -m benchmarks.zoo_check [MODEL ...] [--target NAME]
-     (default models: bert_base resnet50; any name of benchmarks.models.ZOO or SMALL)
+     (default models: bert_base resnet50; any name of tilefabric.zoo.ZOO or SMALL)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import onnx
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.models import SMALL, ZOO
+from tilefabric.zoo import SMALL, ZOO
 
 DEFAULT = ("bert_base", "resnet50")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from xdsl.dialects.builtin import StringAttr
 
-from benchmarks.models import SMALL
+from tilefabric.zoo import SMALL
 from tilefabric import api
 from tilefabric.dialects.isa import INSTRUCTION, MappingAttr
 from tilefabric.dialects.rtensor import ComputeOp

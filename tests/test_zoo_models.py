@@ -1,4 +1,4 @@
-"""The small models of the zoo (`benchmarks.models.SMALL`): each is a valid ONNX graph that
+"""The small models of the zoo (`tilefabric.zoo.SMALL`): each is a valid ONNX graph that
 onnxruntime runs to finite outputs, and each compiles for ipu-mk2, simulates and matches
 onnxruntime. The xfail marks record what the compiler did not support yet when the zoo was added.
 """
@@ -13,7 +13,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from benchmarks.models import SMALL, reference_inputs
+from tilefabric.zoo import SMALL, reference_inputs
 
 NOT_YET: dict[str, str] = {}  # small zoo models the compiler cannot run yet, with their error
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from benchmarks.models.layers import Graph, layernorm, linear, merge_heads, split_heads
+from tilefabric.zoo.layers import Graph, layernorm, linear, merge_heads, split_heads
 
 
 def opt_decoder_layer(hidden=2048, heads=32, ffn=8192, seq=512, batch=1, past=0, seed=0) -> onnx.ModelProto:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import onnx
 
-from benchmarks.models.layers import Graph, conv_bn, gemm
+from tilefabric.zoo.layers import Graph, conv_bn, gemm
 
 
 def _bottleneck(g: Graph, x: str, name: str, c_in: int, planes: int, stride: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from benchmarks.models.layers import Graph, gelu, gemm, layernorm, linear, self_attention
+from tilefabric.zoo.layers import Graph, gelu, gemm, layernorm, linear, self_attention
 
 
 def _block(g: Graph, x: str, i: int, batch, seq, hidden, heads, ffn) -> str:

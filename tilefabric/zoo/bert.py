@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
-from benchmarks.models.layers import Graph, gelu, gemm, layernorm, linear, self_attention
+from tilefabric.zoo.layers import Graph, gelu, gemm, layernorm, linear, self_attention
 
 
 def _layer(g: Graph, x: str, i: int, batch, seq, hidden, heads, ffn, mask: str) -> str:

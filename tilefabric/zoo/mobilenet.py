@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import onnx
 
-from benchmarks.models.layers import Graph, conv_bn, gemm
+from tilefabric.zoo.layers import Graph, conv_bn, gemm
 
 # (expansion t, output channels c, repeats n, first stride s), torchvision's table
 TABLE = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))

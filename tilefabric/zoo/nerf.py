@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import onnx
 
-from benchmarks.models.layers import Graph, linear
+from tilefabric.zoo.layers import Graph, linear
 
 
 def nerf_mlp(rays=16384, width=256, depth=8, skip=4, in_features=63, dtype="f16", seed=0) -> onnx.ModelProto:

@@ -12,13 +12,13 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from benchmarks.models.bert import bert_base, bert_large, bert_tiny
-from benchmarks.models.layers import parameter_count
-from benchmarks.models.mobilenet import mobilenet_tiny, mobilenet_v2
-from benchmarks.models.nerf import nerf, nerf_tiny
-from benchmarks.models.opt import opt_1_3b_decode, opt_1_3b_prefill, opt_tiny, opt_tiny_decode
-from benchmarks.models.resnet import resnet50, resnet_tiny
-from benchmarks.models.vit import vit_b16, vit_tiny
+from tilefabric.zoo.bert import bert_base, bert_large, bert_tiny
+from tilefabric.zoo.layers import parameter_count
+from tilefabric.zoo.mobilenet import mobilenet_tiny, mobilenet_v2
+from tilefabric.zoo.nerf import nerf, nerf_tiny
+from tilefabric.zoo.opt import opt_1_3b_decode, opt_1_3b_prefill, opt_tiny, opt_tiny_decode
+from tilefabric.zoo.resnet import resnet50, resnet_tiny
+from tilefabric.zoo.vit import vit_b16, vit_tiny
 
 ZOO = {"bert_base": bert_base, "bert_large": bert_large, "vit_b16": vit_b16, "resnet50": resnet50,
        "mobilenet_v2": mobilenet_v2, "opt_1_3b_prefill": opt_1_3b_prefill, "opt_1_3b_decode": opt_1_3b_decode,
