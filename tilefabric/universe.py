@@ -22,6 +22,7 @@ PASSES = {
     "fold-copies": ("tilefabric.passes.fold_copies", "FoldCopies"),
     "fuse-memory-intensive": ("tilefabric.passes.fuse_memory_intensive", "FuseMemoryIntensive"),
     "propagate-reshapes": ("tilefabric.passes.propagate_reshapes", "PropagateReshapes"),
+    "pipeline-ops": ("tilefabric.passes.pipeline_ops", "PipelineOps"),
     "linalg-to-rtensor": ("tilefabric.lowering.linalg_to_rtensor", "LinalgToRTensor"),
     "isa-map": ("tilefabric.passes.isa_map", "IsaMap"),
     "rtensor-to-dataflow": ("tilefabric.lowering.rtensor_to_dataflow", "RTensorToDataflow"),

@@ -1,0 +1,187 @@
+"""Inter-operator pipelining: which consecutive ops of a chain run at once on disjoint core
+regions, forwarding granules of their output rows (PipeOrgan, docs/pipelining.md).
+
+Plain data, no IR. For a chain of ops (each feeding only the next) the planner cuts the chain
+into groups; a group of one op runs alone on the whole chip, its output going to the next
+group through the global buffer (or a re-layout exchange on a chip without one); a group of
+depth >= 2 runs its stages at once, each on its own region (cores in proportion to its work),
+granule by granule (analysis/wavefront.py). Per group it tries every granularity and
+organisation and keeps the fastest, and a dynamic programme over the cut points picks the
+cheapest cut, "no pipelining" (every group of one op) included.
+
+Estimates: a stage's time = the best plan of its op on a target of the region's core count
+(`dataclasses.replace(target, cores=n)`), its communication (shifts, reductions) stretched
+by the region's dilation (mean hops between logically consecutive cores: 1 for a contiguous
+block, more when interleaved), divided by the granule count, plus one sync per granule; a
+forward = one granule's bytes routed from each consumer core's rank-matched producer core
+(organisation.rank_matched) over the mesh links (Target.route / step_cycles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+
+from tilefabric.analysis.wavefront import granule_needs, wavefront
+from tilefabric.errors import TileFabricError
+from tilefabric.planner.op_space import OpSpace
+from tilefabric.planner.organisation import ORGANISATIONS, rank_matched, split_cores, stage_regions
+from tilefabric.planner.search import DoesNotFit, search
+from tilefabric.target import Target
+
+MODES = ("none", "chunks", "auto")
+GRANULES = (2, 4, 8, 16, 32)  # granularities tried by `auto` (capped by the rows of the group)
+
+
+@dataclass(frozen=True)
+class ChainOp:
+    """One op of a chain: its plan space, output rows (the dim granules cut), output bytes,
+    and how its rows read its producer's rows: (stride, extent, pad_low) (1, 1, 0 pointwise)."""
+
+    name: str
+    space: OpSpace
+    rows: int
+    out_bytes: int
+    window: tuple[int, int, int] = (1, 1, 0)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Ops [start, stop) of a chain run as one pipeline (stop − start >= 2)."""
+
+    start: int
+    stop: int
+    granules: int
+    organisation: str
+    cores: tuple[int, ...]  # region size per stage
+    predicted: float  # the group's predicted cycles (wavefront, forwards included)
+    unpipelined: float  # the same ops one by one on the whole chip (with their boundaries)
+
+
+def boundary_cycles(target: Target, nbytes: int) -> float:
+    """An op's output handed to the next op outside a pipeline: through the global buffer
+    (written out, read back) on a chip that has one, else a re-layout exchange that every
+    core takes part in."""
+    if getattr(target, "has_global_buffer", False):
+        return float(target.global_buffer_cycles(nbytes))
+    return float(target.exchange_cycles(nbytes / target.cores))
+
+
+class _Estimator:
+    def __init__(self, target: Target, budget: float):
+        self.target, self.budget = target, budget
+        self._best = lru_cache(maxsize=None)(self._best_plan)
+
+    def _best_plan(self, space: OpSpace, cores: int):
+        t = self.target if cores == self.target.cores else replace(self.target, cores=cores)
+        try:
+            return search(space, t, self.budget).best()
+        except DoesNotFit:
+            return None
+
+    def alone(self, op: ChainOp) -> float:
+        plan = self._best(replace(op.space, name=""), self.target.cores)
+        return float("inf") if plan is None else plan.predicted_cycles
+
+    def stage(self, op: ChainOp, region: np.ndarray) -> float:
+        plan = self._best(replace(op.space, name=""), len(region))
+        if plan is None:
+            return float("inf")
+        dilation = 1.0
+        if self.target.routed and len(region) > 1:
+            dilation = max(1.0, float(self.target.hops(region[:-1], region[1:]).mean()))
+        comm = plan.shift_cycles + plan.reduce_cycles
+        return plan.predicted_cycles + comm * (dilation - 1.0)
+
+    def forward(self, nbytes: float, producer: np.ndarray, consumer: np.ndarray) -> float:
+        src = rank_matched(producer, consumer)
+        per = nbytes / len(consumer)
+        if self.target.routed:
+            return self.target.step_cycles(self.target.route(src, consumer, per))
+        return float(self.target.transfer_cycles(per))
+
+
+def _counts(target: Target, work: list[float], organisation: str) -> list[int] | None:
+    if len(work) > target.cores:
+        return None
+    if organisation == "striped":
+        if not target.routed:
+            return None
+        rows, cols = target.mesh_shape
+        if len(work) > cols:
+            return None
+        return [c * rows for c in split_cores(work, cols)]
+    return split_cores(work, target.cores)
+
+
+def _regions(target: Target, counts: list[int], organisation: str) -> list[np.ndarray]:
+    if target.routed:
+        return stage_regions(target.mesh_shape, counts, organisation)
+    ends = np.cumsum(counts)  # a crossbar: every core one hop from every other, placement moot
+    return [np.arange(e - n, e) for n, e in zip(counts, ends)]
+
+
+def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation: str) -> Group | None:
+    """Predicted time of ops run as one pipeline with this granularity and organisation."""
+    target = est.target
+    work = [est.alone(op) * target.cores for op in ops]
+    if not np.isfinite(work).all():
+        return None
+    counts = _counts(target, work, organisation)
+    if counts is None:
+        return None
+    regions = _regions(target, counts, organisation)
+    per_granule_sync = target.sync_cycles
+    cost = [est.stage(op, r) / granules + per_granule_sync for op, r in zip(ops, regions)]
+    if not np.isfinite(cost).all():
+        return None
+    forward = [0.0] + [est.forward(prev.out_bytes / granules, regions[s], regions[s + 1])
+                       for s, prev in enumerate(ops[:-1])]
+    needs = [np.arange(granules)] + [granule_needs(prev.rows, op.rows, granules, *op.window)
+                                     for prev, op in zip(ops, ops[1:])]
+    total = wavefront(cost, forward, needs, granules)
+    alone = sum(est.alone(op) for op in ops) + sum(boundary_cycles(target, op.out_bytes) for op in ops[:-1])
+    return Group(0, len(ops), granules, organisation, tuple(counts), total, alone)
+
+
+def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "auto", max_depth: int = 4,
+           granules: int = 4) -> list[Group]:
+    """The pipelined groups of a chain (ops not in a group run alone). `chunks`: the whole
+    chain as one pipeline, one contiguous block per op, `granules` granules; `auto`: the
+    cheapest cut into groups of up to `max_depth` ops, with the best granularity and
+    organisation per group; `none`: no group."""
+    if mode not in MODES:
+        raise TileFabricError(f"unknown pipelining mode '{mode}' (available: {', '.join(MODES)})")
+    if mode == "none" or len(chain) < 2:
+        return []
+    est = _Estimator(target, budget)
+    if mode == "chunks":
+        g = group_cost(est, chain, max(1, min(granules, min(op.rows for op in chain))), "blocks")
+        return [] if g is None else [replace(g, start=0, stop=len(chain))]
+    n = len(chain)
+    best = [0.0] + [float("inf")] * n  # best[j]: ops [0, j) done, the last group ending at j
+    pick: list[Group | None] = [None] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(max(0, j - max_depth), j):
+            ops = chain[i:j]
+            edge = boundary_cycles(target, chain[i - 1].out_bytes) if i else 0.0
+            if j - i == 1:
+                options = [Group(i, j, 1, "", (target.cores,), est.alone(ops[0]), est.alone(ops[0]))]
+            else:
+                rows = min(op.rows for op in ops)
+                options = [group_cost(est, ops, g, org) for g in GRANULES if g <= rows for org in ORGANISATIONS]
+                options = [replace(o, start=i, stop=j) for o in options if o is not None]
+            for o in options:
+                if best[i] + edge + o.predicted < best[j]:
+                    best[j], pick[j] = best[i] + edge + o.predicted, o
+    groups, j = [], n
+    while j > 0:
+        g = pick[j]
+        if g is None:  # nothing fits: leave the chain alone
+            return []
+        if g.stop - g.start >= 2:
+            groups.append(g)
+        j = g.start
+    return groups[::-1]
