@@ -126,7 +126,9 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
         t = np.take_along_axis(c.ring_parts, order, axis=1)
         again = np.take_along_axis(np.tile(np.asarray(reused, dtype=bool), (len(c), 1)), order, axis=1)
         displaced = (shifts % np.maximum(t, 1) != 0) & again
-        shift = shift + np.sum(np.where(displaced, target.exchange_cycles(moved), 0.0), axis=1)
+        # every core sends its part home; through a global buffer: all parts out, then in
+        total = moved * np.prod(c.F, axis=1, dtype=np.float64)[:, None]
+        shift = shift + np.sum(np.where(displaced, target.exchange_cycles(moved, total, total), 0.0), axis=1)
     reduce = np.zeros(len(c))
     if space.reduction_dims and space.combiner is not None:
         out = len(space.operand_dims) - 1

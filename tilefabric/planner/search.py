@@ -246,24 +246,41 @@ def _window_matches(axis, split, pos, blocks, lay: Layout, i: int) -> np.ndarray
 
 def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int) -> float:
     """Estimated re-layout between two layouts of one tensor: 0 if equal, else every core
-    fetches its whole block (the simulator charges only what is really missing)."""
+    fetches its whole block (the simulator charges only what is really missing). Through a
+    global buffer (Target.has_global_buffer): the tensor is written out once and every core
+    of `want` reads its block in."""
     if have == want:
         return 0.0
     local = 1
     for b, p in zip(want.blocks, want.parts):
         local *= b // p
-    return _exchange_cycles(target, local * elem_bytes)
+    if not target.has_global_buffer:
+        return _exchange_cycles(target, local * elem_bytes)
+    cores = 1
+    for g in want.grid:
+        cores *= g
+    return _exchange_cycles(target, local * elem_bytes, layout_elements(have) * elem_bytes, cores * local * elem_bytes)
 
 
-_EXCHANGE: dict[tuple[int, int], tuple[Target, float]] = {}
+def layout_elements(layout: Layout) -> int:
+    """Elements of the tensor a layout covers (one copy): per axis, the span of its blocks
+    over the grid dim it follows (a whole axis: one block)."""
+    n = 1
+    for i, (axis, block) in enumerate(zip(layout.axes, layout.blocks)):
+        n *= (layout.grid[axis] - 1) * layout.stride(i) + block if axis >= 0 else block
+    return n
 
 
-def _exchange_cycles(target: Target, nbytes: int) -> float:
+_EXCHANGE: dict[tuple[int, int, int, int], tuple[Target, float]] = {}
+
+
+def _exchange_cycles(target: Target, nbytes: int, written: int = 0, read: int = 0) -> float:
     """target.exchange_cycles for one size, memoised: the whole-model choice asks for the same
     few sizes tens of thousands of times, and the formula is written for arrays."""
-    hit = _EXCHANGE.get((id(target), nbytes))
+    key = (id(target), nbytes, written, read)
+    hit = _EXCHANGE.get(key)
     if hit is None or hit[0] is not target:
-        hit = _EXCHANGE[(id(target), nbytes)] = (target, float(target.exchange_cycles(nbytes)))
+        hit = _EXCHANGE[key] = (target, float(target.exchange_cycles(nbytes, written, read)))
     return hit[1]
 
 

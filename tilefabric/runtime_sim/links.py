@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tilefabric.runtime_sim.boxes import place, read_boxes, row_ids, write_boxes
-from tilefabric.target.routing import DIRECTIONS, LinkStep, link_mask
+from tilefabric.target.routing import DIRECTIONS, LinkStep, express_mask, link_mask
 
 CANDIDATES_PER_CHUNK = 1 << 22  # bounds memory when choosing among many replicas
 
@@ -102,11 +102,13 @@ def exchange_transfers(target, so: np.ndarray, src_local, do: np.ndarray, dst_lo
 
 @dataclass
 class LinkTotals:
-    """Bytes per directed link over the whole run (see tilefabric.target.routing)."""
+    """Bytes per directed link over the whole run (see tilefabric.target.routing); express
+    links (if the mesh has them) in `express`, the same layout."""
 
     shape: tuple[int, int]
     torus: bool
     loads: np.ndarray = field(init=False)
+    express: np.ndarray | None = field(init=False, default=None)
     steps: int = 0  # routed step executions that moved bytes over links
     hops_max: int = 0
     busiest_step_bytes: float = 0.0  # max over steps of the step's most loaded link
@@ -118,21 +120,32 @@ class LinkTotals:
         if not step.transfers:
             return
         self.loads += step.loads
+        if step.express is not None:
+            self.express = step.express.copy() if self.express is None else self.express + step.express
         self.steps += 1
         self.hops_max = max(self.hops_max, step.hops_max)
         self.busiest_step_bytes = max(self.busiest_step_bytes, step.busiest_bytes)
 
     def summary(self, target, cycles: float) -> dict:
-        """The report's `links` entry: utilisation = a link's bytes / (link bandwidth × run cycles)."""
+        """The report's `links` entry: utilisation = a link's bytes / (link bandwidth × run cycles).
+        Express links count as links of their own (same bandwidth); `busiest_link` names one
+        with `"express": true`."""
         mask = link_mask(self.shape, self.torus)
         capacity = target.link_bytes_per_cycle * cycles
-        busiest = float(self.loads.max(initial=0.0))
-        where = np.unravel_index(int(self.loads.argmax()), self.loads.shape)
-        used = self.loads[mask]
-        return {
+        stride = getattr(target, "express_stride", 0)
+        fast_mask = express_mask(self.shape, stride)
+        fast = self.express if self.express is not None else np.zeros_like(self.loads)
+        busiest_normal = float(self.loads.max(initial=0.0))
+        busiest_fast = float(fast.max(initial=0.0))
+        on_express = busiest_fast > busiest_normal
+        grid = fast if on_express else self.loads
+        busiest = max(busiest_normal, busiest_fast)
+        where = np.unravel_index(int(grid.argmax()), grid.shape)
+        used = np.concatenate([self.loads[mask], fast[fast_mask]])
+        out = {
             "topology": target.topology,
             "mesh_shape": list(self.shape),
-            "links": int(mask.sum()),
+            "links": int(mask.sum() + fast_mask.sum()),
             "routed_steps": self.steps,
             "link_bytes_total": float(used.sum()),
             "busiest_link_bytes": busiest,
@@ -143,3 +156,10 @@ class LinkTotals:
             "mean_link_utilisation": float(used.mean()) / capacity if capacity > 0 and used.size else 0.0,
             "hops_max": self.hops_max,
         }
+        if stride >= 2:
+            out["express_stride"] = stride
+            out["express_links"] = int(fast_mask.sum())
+            out["express_link_bytes_total"] = float(fast[fast_mask].sum())
+            if out["busiest_link"] is not None:
+                out["busiest_link"]["express"] = bool(on_express)
+        return out

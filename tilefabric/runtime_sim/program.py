@@ -3,7 +3,9 @@ the Machine (data, memory, cycles). Costs come only from the Target, never from 
 
 On a mesh / torus target a shift or exchange is priced at the link level: its transfers are
 routed once, here, and the closure charges the precomputed step time and adds the precomputed
-per-link bytes (links.py). On a crossbar every transfer is one hop (Target.transfer_cycles)."""
+per-link bytes (links.py). On a crossbar every transfer is one hop (Target.transfer_cycles).
+On a target with a global buffer an exchange (unless marked `tf.forward`) goes through the
+buffer instead (Target.exchange_transfer_cycles); shifts still use the links."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ from tilefabric.runtime_sim.boxes import place, read_boxes, received_elements, w
 from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
 from tilefabric.runtime_sim.links import exchange_transfers, shift_transfers
 from tilefabric.runtime_sim.written import WrittenMap
+
+# An exchange forwarded core to core over the mesh even on a target with a global buffer
+# (inter-operator pipelining); every other exchange there goes through the buffer.
+FORWARD_ATTR = "tf.forward"
 
 
 def label_of(op) -> str:
@@ -268,12 +274,18 @@ class Program:
         moved = int(received.sum()) * itemsize
         t = self.target
         links = None
-        if t.routed and worst:
-            links = t.route(*exchange_transfers(t, so, st.local_shape, do, dt.local_shape, shape, low, high, into,
-                                                itemsize))
-        transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
-        # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
-        syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
+        via_buffer = t.has_global_buffer and FORWARD_ATTR not in op.attributes
+        if via_buffer:  # the whole tensor written out to the global buffer, the missing bytes read in
+            written = prod(shape) * itemsize if worst else 0
+            transfer = float(t.exchange_transfer_cycles(worst, written, moved))
+            syncs = float(t.exchange_cycles(worst, written, moved)) - transfer if worst else 0.0
+        else:
+            if t.routed and worst:
+                links = t.route(*exchange_transfers(t, so, st.local_shape, do, dt.local_shape, shape, low, high, into,
+                                                    itemsize))
+            transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
+            # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
+            syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
 
         padded = any(v > 0 for v in low + high)
         inside = None

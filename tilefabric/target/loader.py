@@ -213,6 +213,38 @@ def _reduce(f: _Fields) -> ReduceModel:
     )
 
 
+def _memory(f: _Fields, where: str) -> dict[str, Any]:
+    """The optional global buffer: a capacity and its two bandwidths, all or none."""
+    size = f.integer("global_buffer_bytes", default=0)
+    gb = float(f.number("global_buffer_bytes_per_cycle", default=0.0))
+    off = float(f.number("offchip_bytes_per_cycle", default=0.0))
+    if size > 0:
+        for key, value in (("global_buffer_bytes_per_cycle", gb), ("offchip_bytes_per_cycle", off)):
+            if value <= 0:
+                raise TileFabricError(f"field '{key}' must be > 0 when global_buffer_bytes is set", where)
+    elif gb > 0 or off > 0:
+        key = "global_buffer_bytes_per_cycle" if gb > 0 else "offchip_bytes_per_cycle"
+        raise TileFabricError(f"field '{key}' needs global_buffer_bytes > 0 (the buffer it feeds)", where)
+    return {"global_buffer_bytes": size, "global_buffer_bytes_per_cycle": gb, "offchip_bytes_per_cycle": off}
+
+
+def _express(f: _Fields, topology: str, mesh, where: str) -> int:
+    """`express_links = { stride = s }`: links jumping s routers along rows and columns (a mesh)."""
+    if "express_links" not in f.table:
+        return 0
+    table = f.table_of("express_links")
+    unknown = sorted(set(table.table) - {"stride"})
+    if unknown:
+        raise TileFabricError(f"field 'express_links.{unknown[0]}' is not known (express_links takes only 'stride')", where)
+    stride = table.integer("stride", minimum=2)
+    if topology != "mesh":
+        raise TileFabricError(f"field 'express_links' needs topology = \"mesh\", got {topology!r}", where)
+    if stride >= max(mesh):
+        raise TileFabricError(f"field 'express_links.stride' must be < the mesh's longer side {max(mesh)}, got {stride}",
+                              where)
+    return stride
+
+
 def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
     f = _Fields(data, where)
     topology = f.string("topology")
@@ -228,6 +260,8 @@ def target_from_dict(data: dict[str, Any], where: str, source: str) -> Target:
             raise TileFabricError(f"mesh_shape {mesh[0]}x{mesh[1]} does not match cores = {cores}", where)
     units, matmul, vector = _units(data, f, where)
     return Target(
+        **_memory(f, where),
+        express_stride=_express(f, topology, mesh, where),
         name=f.string("name"),
         description=f.string("description", default=""),
         cores=cores,

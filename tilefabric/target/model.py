@@ -152,6 +152,10 @@ class Target:
     source: str = "preset"
     overlap_compute_comm: bool = False  # a rotation's shift may run during the step's compute
     units: tuple = ()  # every compute unit, in file order (instruction mapping, isa/)
+    global_buffer_bytes: int = 0  # a shared on-chip buffer beside the core array (0: none)
+    global_buffer_bytes_per_cycle: float = 0.0  # array <-> global buffer, all cores together
+    offchip_bytes_per_cycle: float = 0.0  # global buffer <-> off-chip memory
+    express_stride: int = 0  # mesh express links jumping this many routers (0: none)
 
     def unit(self, name: str):
         for u in self.units:
@@ -179,6 +183,22 @@ class Target:
         """Transfers travel over mesh / torus links (else: a crossbar, every core one hop away)."""
         return self.topology in ("mesh", "torus") and self.mesh_shape is not None
 
+    @property
+    def has_global_buffer(self) -> bool:
+        """Re-layouts between operators go through a global buffer (PipeOrgan's PE array)
+        instead of core to core."""
+        return self.global_buffer_bytes > 0
+
+    def global_buffer_cycles(self, nbytes):
+        """Cycles to move `nbytes` (all cores together) between the core array and the global
+        buffer in one direction: the first `global_buffer_bytes` at the buffer's bandwidth, the
+        rest (what does not fit) at the off-chip bandwidth; 0 without a global buffer."""
+        n = np.asarray(nbytes, dtype=np.float64)
+        if not self.has_global_buffer:
+            return np.zeros_like(n)
+        cap = float(self.global_buffer_bytes)
+        return np.minimum(n, cap) / self.global_buffer_bytes_per_cycle + np.maximum(n - cap, 0.0) / self.offchip_bytes_per_cycle
+
     def core_coords(self, cores) -> tuple[np.ndarray, np.ndarray]:
         """Placement of logical core ids on the mesh: (row, col) arrays. Row-major for now;
         the one place a core-placement pass would substitute its permutation."""
@@ -187,20 +207,30 @@ class Target:
     def hops(self, src, dst) -> np.ndarray:
         """Links on the XY route from each src core to its dst core (0 for src == dst)."""
         return routing.hop_counts(self.core_coords(src), self.core_coords(dst), self.mesh_shape,
-                                  self.topology == "torus")
+                                  self.topology == "torus", self.express_stride)
 
     def route(self, src, dst, nbytes) -> routing.LinkStep:
         """One step's transfers src[i] → dst[i] of nbytes[i] (or one size for all) on the links."""
         return routing.route(self.core_coords(src), self.core_coords(dst), nbytes, self.mesh_shape,
-                             self.topology == "torus")
+                             self.topology == "torus", self.express_stride)
 
     def step_cycles(self, step: routing.LinkStep) -> float:
         """Cycles of a routed step: its busiest link's bytes at link speed + its longest route's hops."""
         return float(self.link_cycles(step.busiest_bytes, step.hops_max))
 
-    def exchange_cycles(self, bytes_per_core):
-        """A re-layout between operators: the transfer plus the BSP syncs around it."""
-        return self.transfer_cycles(bytes_per_core) + self.relayout_syncs * self.sync_cycles
+    def exchange_cycles(self, bytes_per_core, written_bytes=0, read_bytes=0):
+        """A re-layout between operators: its transfer (`exchange_transfer_cycles`) plus the
+        BSP syncs around it. The planner's estimate and the simulator's charge both call this."""
+        return self.exchange_transfer_cycles(bytes_per_core, written_bytes, read_bytes) + self.relayout_syncs * self.sync_cycles
+
+    def exchange_transfer_cycles(self, bytes_per_core, written_bytes=0, read_bytes=0):
+        """The data movement of a re-layout. Without a global buffer: core to core,
+        `transfer_cycles(bytes_per_core)` (the most any core receives). With one: the
+        producer's cores write `written_bytes` out to the buffer, then the consumer's cores
+        read `read_bytes` in (totals over all cores)."""
+        if not self.has_global_buffer:
+            return self.transfer_cycles(bytes_per_core)
+        return self.global_buffer_cycles(written_bytes) + self.global_buffer_cycles(read_bytes)
 
     # --- compute -------------------------------------------------------------------------
     def contraction_cycles(self, batch, m, k, n, elem_bytes: int):
