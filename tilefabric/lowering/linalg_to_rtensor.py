@@ -158,7 +158,7 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
     # (function arguments are scattered afresh for each consumer).
     requests = [(g.space, tuple(not isinstance(v, BlockArgument) and any(u.operation is not g.op for u in v.uses)
                                 for v in g.op.inputs)) for g in planned]
-    for g, result in zip(planned, search_all(requests, target, budget)):
+    for g, result in zip(planned, _search_on_regions(planned, requests, target, budget)):
         g.node = len(nodes)
         nodes.append(OpNode(
             g.label, result,
@@ -168,6 +168,27 @@ def _nodes(generics: list[_Generic], target, budget: float) -> list[OpNode]:
         for r in g.op.results:
             producer[r] = g.node
     return nodes
+
+
+def _region_cores(op) -> int | None:
+    """Cores of the region pipeline-ops gave this op (tf.pipeline), None if not pipelined."""
+    attr = op.attributes.get("tf.pipeline")
+    if attr is None:
+        return None
+    return int(attr.data["cores"].get_values()[attr.data["stage"].value.data])
+
+
+def _search_on_regions(planned: list[_Generic], requests, target, budget: float):
+    """search_all, each pipelined op searched on a target with its region's core count."""
+    out: list = [None] * len(planned)
+    by_cores: dict[int | None, list[int]] = {}
+    for i, g in enumerate(planned):
+        by_cores.setdefault(_region_cores(g.op), []).append(i)
+    for cores, idx in by_cores.items():
+        t = target if cores is None else replace(target, cores=cores)
+        for i, r in zip(idx, search_all([requests[i] for i in idx], t, budget)):
+            out[i] = r
+    return out
 
 
 def _unfuse_what_does_not_pay(fn: func.FuncOp, generics: list[_Generic], target, budget: float, isa: str) -> list[_Generic]:
@@ -245,6 +266,9 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
     else:
         chosen = choose(nodes, target, budget, options.reconcile, options.time_limit, options.mip_gap)
         plans, spread_cold = list(chosen.plans), list(chosen.spread_cold)
+        for g in generics:  # a pipelined op's weights stay on its own region
+            if g.node is not None and _region_cores(g.op) is not None:
+                spread_cold[g.node] = False
     out_layout: dict[SSAValue, Layout] = {}
     for g in generics:
         op, space, label = g.op, g.space, g.label
@@ -269,6 +293,8 @@ def _plan_function(fn: func.FuncOp, target, budget: float, options: LinalgToRTen
         predicted = plan.predicted_cycles + sum(mover.cycles(v, w) for v, w in zip(operands, wanted))
         new_operands = [mover.bring(v, w, op, label) for v, w in zip(operands, wanted)]
         compute = _build_compute(op, new_operands, replace(plan, predicted_cycles=predicted), g.iterators, label)
+        if "tf.pipeline" in op.attributes:
+            compute.attributes["tf.pipeline"] = op.attributes["tf.pipeline"]
         if g.node is not None:
             _annotate(compute, nodes[g.node], plan, target, options.record_timing)
         Rewriter.replace_op(op, compute)

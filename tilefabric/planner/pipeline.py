@@ -64,9 +64,7 @@ def boundary_cycles(target: Target, nbytes: int) -> float:
     """An op's output handed to the next op outside a pipeline: through the global buffer
     (written out, read back) on a chip that has one, else a re-layout exchange that every
     core takes part in."""
-    if getattr(target, "has_global_buffer", False):
-        return float(target.global_buffer_cycles(nbytes))
-    return float(target.exchange_cycles(nbytes / target.cores))
+    return float(target.exchange_cycles(nbytes / target.cores, nbytes, nbytes))
 
 
 class _Estimator:
