@@ -258,20 +258,22 @@ class Program:
 
 def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ipu-mk2",
                    strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
-                   stop_after: str = "dataflow", isa: str = "exhaustive") -> Program:
+                   stop_after: str = "dataflow", isa: str = "exhaustive", pipeline: str | None = None) -> Program:
     """Compile an already imported model (lets callers time or report the phases apart);
     `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses);
-    `isa` the instruction-mapping strategy (exhaustive, greedy, ranked)."""
+    `isa` the instruction-mapping strategy (exhaustive, greedy, ranked); `pipeline` the
+    inter-operator pipelining mode (auto, none, chunks; None: the target's default,
+    docs/pipelining.md)."""
     from tilefabric.pipeline import compile_model
 
     compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled),
-                             reconcile=reconcile, stop_after=stop_after, isa=isa)
+                             reconcile=reconcile, stop_after=stop_after, isa=isa, pipeline=pipeline)
     return Program(loaded, compiled)
 
 
 def compile(model: str | os.PathLike | onnx.ModelProto, target: str | os.PathLike | Target = "ipu-mk2",
             strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
-            isa: str = "exhaustive") -> Program:
+            isa: str = "exhaustive", pipeline: str | None = None) -> Program:
     """Import `model` (.onnx/.mlir path or ModelProto) and compile it for `target`."""
     chip = resolve(target)  # a bad target fails before the slow import
-    return compile_loaded(load(model), chip, strategy, disabled, reconcile, isa=isa)
+    return compile_loaded(load(model), chip, strategy, disabled, reconcile, isa=isa, pipeline=pipeline)

@@ -58,11 +58,22 @@ STRATEGIES = ("t10", "vgm")
 RECONCILE = ("greedy", "milp")
 
 
+PIPELINING = ("auto", "none", "chunks")
+
+
+def default_pipelining(target: Target) -> str:
+    """Inter-operator pipelining (pipeline-ops) is on by default only where it saves the
+    global-buffer round trips it was designed against (docs/pipelining.md)."""
+    return "auto" if target.has_global_buffer else "none"
+
+
 def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = (),
-                  reconcile: str = "milp", stop_after: str = "dataflow", isa: str = "exhaustive") -> CompiledModel:
+                  reconcile: str = "milp", stop_after: str = "dataflow", isa: str = "exhaustive",
+                  pipeline: str | None = None) -> CompiledModel:
     """Run the pipeline up to `stop_after` ('linalg', 'rtensor' or 'dataflow'); later stages
     are left None, so the IR of an early stage can be inspected even if a later one fails.
-    `isa`: the instruction-mapping strategy (isa/search.py) the planner and isa-map use."""
+    `isa`: the instruction-mapping strategy (isa/search.py) the planner and isa-map use.
+    `pipeline`: pipeline-ops mode (auto | none | chunks; None: `default_pipelining`)."""
     from tilefabric.frontend import make_context
     from tilefabric.isa.search import check_strategy
 
@@ -71,6 +82,9 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
         raise TileFabricError(f"unknown strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
     if reconcile not in RECONCILE:
         raise TileFabricError(f"unknown reconciliation '{reconcile}' (available: {', '.join(RECONCILE)})")
+    pipeline = default_pipelining(target) if pipeline is None else pipeline
+    if pipeline not in PIPELINING:
+        raise TileFabricError(f"unknown pipelining mode '{pipeline}' (available: {', '.join(PIPELINING)})")
     unknown = [p for p in disabled if p not in OPTIONAL]
     if unknown:
         raise TileFabricError(f"cannot disable pass '{unknown[0]}' (passes that can be disabled: {', '.join(OPTIONAL)})")
@@ -81,6 +95,8 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     if stop_after == "linalg":
         return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile, isa)
     optimise = "".join(f"{p}," for p in OPTIMISATIONS if p not in disabled)
+    if pipeline != "none":  # after fusion: it decides how many cores each op is planned for
+        optimise += f"pipeline-ops{{target=\"{target_spec(target)}\" mode={pipeline} isa={isa}}},"
     # isa-map records, on every planned op, the instruction mapping its plan was priced with
     rt = _run(linalg.clone(), f"{optimise}linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} "
                               f"reconcile={reconcile} record_timing=true isa={isa}}},isa-map", ctx)

@@ -8,7 +8,10 @@ reaches into the next band):
     finish[s][t] = max(finish[s][t − 1], finish[s − 1][needs[s][t]]) + cost[s] + forward[s]
 
 `cost[s]` is the stage's time per granule, `forward[s]` the time to receive one granule from
-its producer (0 for the first stage). One function, shared by the planner's prediction and
+its producer (0 for the first stage). Each granule of a stage ends with a barrier of its
+region (`region_sync_cycles`), priced like the target's chip-wide barrier (a wave out and
+back across the cores, at the link latency per hop) but over the region's bounding box: a
+compact block synchronises faster than a region interleaved over the whole mesh. One function, shared by the planner's prediction and
 the simulator's group timing, so both charge the same schedule for their own stage times.
 """
 
@@ -42,3 +45,14 @@ def wavefront(cost, forward, needs: list[np.ndarray], granules: int) -> float:
         t = np.arange(granules)
         finish = np.maximum.accumulate(ready - t * step) + (t + 1) * step
     return float(finish[-1])
+
+
+def region_sync_cycles(target, cores) -> float:
+    """A barrier of a region: 2 × (rows + cols spanned − 2) hops at the link latency on a
+    mesh / torus (the chip-wide `sync_cycles` of the presets is this formula over the whole
+    mesh); the chip-wide `sync_cycles` on a crossbar."""
+    if not target.routed:
+        return float(target.sync_cycles)
+    r, c = target.core_coords(np.asarray(cores, dtype=np.int64))
+    span = int(r.max() - r.min()) + int(c.max() - c.min())
+    return float(2 * span * target.link_latency_cycles)

@@ -152,7 +152,8 @@ class AllocOp(IRDLOperation):
 
     name = "dataflow.alloc"
     buffer = result_def(BufferType)
-    assembly_format = "attr-dict `:` type($buffer)"
+    place = opt_prop_def(DenseArrayBase)
+    assembly_format = "(`place` qualified($place)^)? attr-dict `:` type($buffer)"
 
     def __init__(self, buffer_type: BufferType, attrs=None):
         super().__init__(result_types=[buffer_type], attributes=attrs or {})
@@ -518,8 +519,10 @@ def _parse_block_region(parser):
     return region
 
 
+from tilefabric.dialects.dataflow_pipeline import PipelineOp  # noqa: E402 (its verifier reads the ops above)
+
 Dataflow = Dialect(
     "dataflow",
-    [AllocOp, FreeOp, ScatterOp, GatherOp, ExchangeOp, FillOp, ComputeOp, ShiftOp, ReduceOp, SyncOp, RepeatOp],
+    [AllocOp, FreeOp, ScatterOp, GatherOp, ExchangeOp, FillOp, ComputeOp, ShiftOp, ReduceOp, SyncOp, RepeatOp, PipelineOp],
     [BufferType],
 )

@@ -8,7 +8,7 @@ from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, tensor
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, i64, IntegerAttr, IntegerType, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
@@ -39,26 +39,53 @@ class RTensorToDataflow(ModulePass):
     name = "rtensor-to-dataflow"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from tilefabric.dialects.rtensor import TARGET_ATTR
+        from tilefabric.lowering import pipeline_groups
+        from tilefabric.target import resolve_target
+
+        target = op.attributes.get(TARGET_ATTR)
         for fn in list(op.ops):
             if isinstance(fn, func.FuncOp):
+                # pipelined groups (tf.pipeline): read before fused chains expand into stages
+                placement = pipeline_groups.collect(fn, resolve_target(target.data)) if target is not None \
+                    else pipeline_groups.Placement()
                 expand_fused(fn)  # fused chains run as their stages, buffers reused in place
-                _Lowering(fn).run()
+                _Lowering(fn, placement).run()
 
 
 class _Lowering:
-    def __init__(self, fn: func.FuncOp):
+    def __init__(self, fn: func.FuncOp, placement=None):
+        from tilefabric.lowering.pipeline_groups import Placement
+
         self.fn = fn
+        self.placement = placement or Placement()  # pipelined groups: stage regions by op label
+        self.stage_of_buffer: dict[SSAValue, tuple[int, int]] = {}  # (group, stage) of placed buffers
         self.new_ops: list[Operation] = []
         self.placed: dict[SSAValue, tuple[SSAValue, Layout]] = {}  # tensor -> (buffer, layout)
         self.uses_left: dict[SSAValue, int] = {}
 
     def emit(self, op: Operation) -> Operation:
+        if isinstance(op, df.ExchangeOp):  # between two stages of one pipeline: forwarded core to core
+            src, dst = self.stage_of_buffer.get(op.source), self.stage_of_buffer.get(op.dest)
+            if src is not None and dst is not None and src[0] == dst[0] and src[1] != dst[1]:
+                from tilefabric.lowering.pipeline_groups import FORWARD_ATTR
+
+                op.attributes[FORWARD_ATTR] = UnitAttr()
         self.new_ops.append(op)
         return op
 
-    def alloc(self, layout: Layout, elt, label: str) -> SSAValue:
+    def alloc(self, layout: Layout, elt, label: str, placed: bool = True) -> SSAValue:
         t = df.BufferType.make(layout.grid, layout.local_shape(), elt)
-        return self.emit(df.AllocOp(t, {"tf.op": StringAttr(label)})).buffer
+        alloc = df.AllocOp(t, {"tf.op": StringAttr(label)})
+        cores = self.placement.cores_for(label, t.cores) if placed else None
+        if cores is not None:  # a pipeline stage's buffer: on its region's physical cores
+            alloc.properties["place"] = DenseArrayBase.from_list(i64, [int(c) for c in cores])
+            self.stage_of_buffer[alloc.buffer] = self.placement.stage_of[label]
+        return self.emit(alloc).buffer
+
+    def _same_place(self, buf: SSAValue, label: str) -> bool:
+        """A buffer may be reused in place only by an op on the same cores."""
+        return self.stage_of_buffer.get(buf) == self.placement.stage_of.get(label)
 
     def run(self) -> None:
         block = self.fn.body.block
@@ -91,12 +118,17 @@ class _Lowering:
             op.detach()
             op.erase(safe_erase=False)
         self.insert_frees()
+        if self.placement.groups:
+            from tilefabric.lowering.pipeline_groups import wrap
+
+            self.new_ops = wrap(self.new_ops, self.placement)
         for op in self.new_ops:
             block.add_op(op)
 
     # -- operands ------------------------------------------------------------------------
-    def buffer_for(self, value: SSAValue, want: Layout, label: str, writable: bool) -> SSAValue:
-        """A buffer holding `value` in layout `want`: reuse the producer's, or bring it in."""
+    def buffer_for(self, value: SSAValue, want: Layout, label: str, writable: bool, moved: bool = False) -> SSAValue:
+        """A buffer holding `value` in layout `want`: reuse the producer's, or bring it in.
+        `moved`: the buffer is only the source of an exchange, so it may sit on other cores."""
         elt = value.type.element_type
         fill = _fill_of(value)
         if fill is not None:
@@ -105,13 +137,14 @@ class _Lowering:
             return dst
         if value in self.placed:
             buf, have = self.placed[value]
-            if have == want and not (writable and value.uses.get_length() > 1):
+            if have == want and (moved or self._same_place(buf, label)) and not (writable and value.uses.get_length() > 1):
                 return buf
             dst = self.alloc(want, elt, label)
             shape = value.type.get_shape()
             self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), shape, {"tf.op": StringAttr(label)}))
             return dst
-        dst = self.alloc(want, elt, label)
+        # a model input scattered only to be moved (padded, sliced) lies spread over the chip
+        dst = self.alloc(want, elt, label, placed=not (moved and isinstance(value.owner, Block)))
         if isinstance(value.owner, tensor.EmptyOp):
             return dst  # uninitialised: the body must not read it
         if not isinstance(value.owner, Block):
@@ -123,7 +156,7 @@ class _Lowering:
     def lower_relayout(self, op: RelayoutOp) -> None:
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "relayout"
         src = op.source
-        buf = self.buffer_for(src, layout_of(op.src_layout), label, writable=False)
+        buf = self.buffer_for(src, layout_of(op.src_layout), label, writable=False, moved=True)
         want = layout_of(op.dst_layout)
         dst = self.alloc(want, src.type.element_type, label)
         self.emit(df.ExchangeOp(buf, dst, offsets_map(layout_of(op.src_layout)), offsets_map(want), src.type.get_shape(), {"tf.op": StringAttr(label)}))
@@ -134,7 +167,7 @@ class _Lowering:
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "pad"
         src = op.source
         have = layout_of(op.src_layout)
-        buf = self.buffer_for(src, have, label, writable=False)
+        buf = self.buffer_for(src, have, label, writable=False, moved=True)
         want = layout_of(op.dst_layout)
         dst = self.alloc(want, src.type.element_type, label)
         tag = {"tf.op": StringAttr(label)}
@@ -147,7 +180,7 @@ class _Lowering:
         """One exchange that crops: negative padding drops what lies outside the slice."""
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "slice"
         have, want = layout_of(op.src_layout), layout_of(op.dst_layout)
-        buf = self.buffer_for(op.source, have, label, writable=False)
+        buf = self.buffer_for(op.source, have, label, writable=False, moved=True)
         dst = self.alloc(want, op.source.type.element_type, label)
         low, high = op.cropping()
         self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), op.source.type.get_shape(),
@@ -158,7 +191,7 @@ class _Lowering:
         """One exchange whose destination indexes the reshaped tensor."""
         label = op.attributes["tf.op"].data if "tf.op" in op.attributes else "reshape"
         have, want = layout_of(op.src_layout), layout_of(op.dst_layout)
-        buf = self.buffer_for(op.source, have, label, writable=False)
+        buf = self.buffer_for(op.source, have, label, writable=False, moved=True)
         dst = self.alloc(want, op.source.type.element_type, label)
         self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), op.source.type.get_shape(),
                                 {"tf.op": StringAttr(label)}, reshape=op.result.type.get_shape()))
@@ -175,7 +208,7 @@ class _Lowering:
         self.emit(df.FillOp(dst, zero, None, {"tf.op": StringAttr(label)}))
         for value, layout, (low, high) in zip(op.inputs, op.src_layouts.data, op.placements()):
             have = layout_of(layout)
-            buf = self.buffer_for(value, have, label, writable=False)
+            buf = self.buffer_for(value, have, label, writable=False, moved=True)
             self.emit(df.ExchangeOp(buf, dst, offsets_map(have), offsets_map(want), value.type.get_shape(),
                                     {"tf.op": StringAttr(label)}, low, high))
         self.placed[op.result] = (dst, want)

@@ -9,7 +9,10 @@ outputs whose rows (axis 2) the next op reads as a plain index or a window; the 
 organisation of the stage regions. Each op of a group gets
 
     tf.pipeline = {group, stage, cores = array<i64: region size per stage>, granules,
-                   organisation, predicted}
+                   organisation, predicted, rows, window = array<i64: stride, extent, pad_low>}
+
+(`rows`: the op's output rows, which granules cut; `window`: how they read the previous op's
+rows, from which the lowering derives each granule's wait, analysis/wavefront.py).
 
 and linalg-to-rtensor then plans it for `cores[stage]` cores. See docs/pipelining.md.
 """
@@ -62,13 +65,15 @@ class PipelineOps(ModulePass):
             for chain in chains(fn, self.isa):
                 links = [c for c, _ in chain]
                 for g in choose(links, target, budget, self.mode, self.max_depth, self.granules):
-                    for stage, (_, ir_op) in enumerate(chain[g.start:g.stop]):
+                    for stage, (link, ir_op) in enumerate(chain[g.start:g.stop]):
                         ir_op.attributes[PIPELINE_ATTR] = DictionaryAttr({
                             "group": IntegerAttr(group, i64), "stage": IntegerAttr(stage, i64),
                             "cores": DenseArrayBase.from_list(i64, list(g.cores)),
                             "granules": IntegerAttr(g.granules, i64),
                             "organisation": StringAttr(g.organisation),
                             "predicted": IntegerAttr(round(g.predicted), i64),
+                            "rows": IntegerAttr(link.rows, i64),
+                            "window": DenseArrayBase.from_list(i64, list(link.window)),
                         })
                     group += 1
 

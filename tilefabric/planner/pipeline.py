@@ -12,7 +12,8 @@ cheapest cut, "no pipelining" (every group of one op) included.
 Estimates: a stage's time = the best plan of its op on a target of the region's core count
 (`dataclasses.replace(target, cores=n)`), its communication (shifts, reductions) stretched
 by the region's dilation (mean hops between logically consecutive cores: 1 for a contiguous
-block, more when interleaved), divided by the granule count, plus one sync per granule; a
+block, more when interleaved), divided by the granule count, plus one barrier of the region
+per granule (wavefront.region_sync_cycles: short for a compact region); a
 forward = one granule's bytes routed from each consumer core's rank-matched producer core
 (organisation.rank_matched) over the mesh links (Target.route / step_cycles).
 """
@@ -24,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from tilefabric.analysis.wavefront import granule_needs, wavefront
+from tilefabric.analysis.wavefront import granule_needs, region_sync_cycles, wavefront
 from tilefabric.errors import TileFabricError
 from tilefabric.planner.op_space import OpSpace
 from tilefabric.planner.organisation import ORGANISATIONS, rank_matched, split_cores, stage_regions
@@ -131,8 +132,7 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
     if counts is None:
         return None
     regions = _regions(target, counts, organisation)
-    per_granule_sync = target.sync_cycles
-    cost = [est.stage(op, r) / granules + per_granule_sync for op, r in zip(ops, regions)]
+    cost = [est.stage(op, r) / granules + region_sync_cycles(target, r) for op, r in zip(ops, regions)]
     if not np.isfinite(cost).all():
         return None
     forward = [0.0] + [est.forward(prev.out_bytes / granules, regions[s], regions[s + 1])

@@ -48,6 +48,8 @@ class Program:
         strategy = module.attributes.get(ISA_ATTR) if module is not None else None
         self.isa = strategy.data if isinstance(strategy, StringAttr) else DEFAULT_ISA
         self.written = WrittenMap() if strict else None
+        # forwarded exchanges of pipelined groups: id(op) -> (LinkStep or None, transfer, syncs)
+        self.forward_steps: dict[int, tuple] = {}
         self.steps = [self._compile(op) for op in fn.body.block.ops]
         self.compute_info: dict[str, tuple[str, str, float | None]] = {}
         for op in fn.walk():
@@ -254,6 +256,10 @@ class Program:
                 if overlap and outer is None:
                     m.overlap_credit = None
             return repeat
+        if isinstance(op, df.PipelineOp):
+            from tilefabric.runtime_sim.pipeline_timing import group_step
+
+            return group_step(self, op, label)
         if isinstance(op, (func.ReturnOp, arith.ConstantOp)):
             return lambda m, s: None  # scalar constants are read inside bodies
         raise TileFabricError(f"the simulator cannot run '{op.name}'")
@@ -286,6 +292,8 @@ class Program:
             transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
             # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
             syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
+        if FORWARD_ATTR in op.attributes:  # a pipeline group times it per granule (pipeline_timing.py)
+            self.forward_steps[id(op)] = (links, float(transfer), float(syncs))
 
         padded = any(v > 0 for v in low + high)
         inside = None
