@@ -52,6 +52,9 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
                    help="whole-model plan choice under the shared scratchpad: greedy or milp (default: milp)")
     p.add_argument("--isa-search", default="exhaustive", metavar="STRATEGY",
                    help="instruction-mapping search: exhaustive, greedy or ranked (default: exhaustive)")
+    p.add_argument("--pipeline", default=None, choices=("auto", "none", "chunks"), metavar="MODE",
+                   help="inter-operator pipelining (pipeline-ops): auto, none or chunks "
+                        "(default: auto on targets with a global buffer, else none)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")
 
@@ -274,6 +277,7 @@ class RunOptions:
     disabled: Sequence[str] = ()
     reconcile: str = "milp"
     isa: str = "exhaustive"
+    pipeline: str | None = None  # pipeline-ops mode (None: the target's default)
     inputs: str | None = None
     seed: int = 0
     check: bool = False
@@ -316,7 +320,8 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
         loaded = api.load(opts.model)
     given = api.validate_inputs(loaded.imported, given)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
-        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile, isa=opts.isa)
+        program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile, isa=opts.isa,
+                                     pipeline=opts.pipeline)
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # generated once the model fits
     with phases.steps("simulating") as progress:
         result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
@@ -369,7 +374,7 @@ def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir
 
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
-                      reconcile=args.reconcile, isa=args.isa_search,
+                      reconcile=args.reconcile, isa=args.isa_search, pipeline=args.pipeline,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
@@ -389,7 +394,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
         program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit,
-                                     isa=args.isa_search)
+                                     isa=args.isa_search, pipeline=args.pipeline)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -414,7 +419,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with phases(f"importing {Path(args.model).name}"):
         loaded = api.load(args.model)
     with phases(f"planning for {chip.name} ({args.strategy}, {args.reconcile})"):
-        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, isa=args.isa_search)
+        program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, isa=args.isa_search,
+                                     pipeline=args.pipeline)
     summary = program.plan_summary()
     print_plan(summary, stdout_console())
     if report:
