@@ -49,13 +49,13 @@ func.func @chain(%x: tensor<1x4x16x16xf32>, %w: tensor<4x3xf32>) -> tensor<1x4x1
 // CHECK:      dataflow.pipeline granules 4 organisation "blocks" needs array<i64: 1, 2, 3, 3, 0, 1, 2, 3> attributes {tf.op = "pipeline0", tf.predicted = {{[0-9]+}} : i64} {
 // CHECK-NEXT:   dataflow.scatter %x into %0
 // CHECK-NEXT:   dataflow.compute ins(%0 : {{.*}}) outs(%1 : {{.*}}) {{.*}}tf.op = "relu"
-// CHECK:      } {
+// CHECK:      {{^}}    } {{[{]$}}
 // CHECK-NEXT:   dataflow.fill %2 value 0.000000e+00 : f32 {tf.op = "rows.1"}
-// CHECK-NEXT:   dataflow.exchange %1 {{.*}} into %2 {{.*}} low array<i64: 0, 0, 1, 0> high array<i64: 0, 0, 1, 0> {tf.forward, tf.op = "rows.1"}
+// CHECK-NEXT:   dataflow.exchange %1 {{.*}} into %2 {{.*}} low array<i64: 0, 0, 1, 0> high array<i64: 0, 0, 1, 0> {tf.op = "rows.1", tf.forward}
 // CHECK:        dataflow.compute ins(%2, %3 : {{.*}}) outs(%4 : {{.*}}) {{.*}}tf.op = "rows.1"
-// CHECK:      } {
-// CHECK-NEXT:   dataflow.exchange %4 {{.*}} into %5 {{.*}} {tf.forward, tf.op = "scale"}
+// CHECK:      {{^}}    } {{[{]$}}
+// CHECK-NEXT:   dataflow.exchange %4 {{.*}} into %5 {{.*}} {tf.op = "scale", tf.forward}
 // CHECK-NEXT:   dataflow.compute ins(%5 : {{.*}}) outs(%6 : {{.*}}) {{.*}}tf.op = "scale"
-// CHECK:      }
+// CHECK:      {{^}}    }{{$}}
 // CHECK-NEXT: dataflow.free %0
 // CHECK:      %7 = dataflow.gather %6
