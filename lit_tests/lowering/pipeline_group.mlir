@@ -56,6 +56,10 @@ func.func @chain(%x: tensor<1x4x16x16xf32>, %w: tensor<4x3xf32>) -> tensor<1x4x1
 // CHECK:      {{^}}    } {{[{]$}}
 // CHECK-NEXT:   dataflow.exchange %4 {{.*}} into %5 {{.*}} {tf.op = "scale", tf.forward}
 // CHECK-NEXT:   dataflow.compute ins(%5 : {{.*}}) outs(%6 : {{.*}}) {{.*}}tf.op = "scale"
-// CHECK:      {{^}}    }{{$}}
+// CHECK-NEXT:   ^bb0
+// CHECK-NEXT:     %m = arith.mulf
+// CHECK-NEXT:     linalg.yield %m : f32
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
 // CHECK-NEXT: dataflow.free %0
 // CHECK:      %7 = dataflow.gather %6
