@@ -876,3 +876,51 @@ builtin.module attributes {tf.target = "ipu-mk2"} {
 }
 
 // CHECK: Operation does not verify: exchange destination: offsets map has 2 results, expected one per tensor axis (1){{$}}
+
+// -----
+
+// alloc: a placement with fewer entries than grid cells
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc place array<i64: 0, 1, 2> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: place has 3 entries, the grid [2, 2] has 4 cells{{$}}
+
+// -----
+
+// alloc: two grid cells placed on one physical core
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc place array<i64: 0, 7, 7, 1> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: place: physical core 7 holds more than one grid cell{{$}}
+
+// -----
+
+// alloc: a negative physical core
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc place array<i64: 0, -1, 2, 3> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: place: physical core -1 is negative{{$}}
+
+// -----
+
+// alloc: a physical core past the target's last (ipu-mk2 has 1472)
+builtin.module attributes {tf.target = "ipu-mk2"} {
+  func.func @f() {
+    %b = dataflow.alloc place array<i64: 0, 1, 2, 1472> : !dataflow.buffer<grid [2, 2], local [4, 8], f32>
+    func.return
+  }
+}
+
+// CHECK: Operation does not verify: place: physical core 1472 does not exist on target 'ipu-mk2' (1472 cores){{$}}

@@ -155,8 +155,9 @@ class AllocOp(IRDLOperation):
     place = opt_prop_def(DenseArrayBase)
     assembly_format = "(`place` qualified($place)^)? attr-dict `:` type($buffer)"
 
-    def __init__(self, buffer_type: BufferType, attrs=None):
-        super().__init__(result_types=[buffer_type], attributes=attrs or {})
+    def __init__(self, buffer_type: BufferType, attrs=None, place=None):
+        props = {"place": i64_array(place)} if place is not None else {}
+        super().__init__(result_types=[buffer_type], properties=props, attributes=attrs or {})
 
     def verify_(self) -> None:
         buf = _buffer(self.buffer)
@@ -165,6 +166,37 @@ class AllocOp(IRDLOperation):
             raise VerifyException(
                 f"buffer grid {fmt(buf.grid_shape)} uses {buf.cores} cores but target '{target.name}' has {target.cores}"
             )
+        if self.place is None:
+            return
+        ids = np.asarray(self.place.get_values(), dtype=np.int64)
+        if len(ids) != buf.cores:
+            raise VerifyException(f"place has {len(ids)} entries, the grid {fmt(buf.grid_shape)} has {buf.cores} cells")
+        if len(ids) and ids.min() < 0:
+            raise VerifyException(f"place: physical core {int(ids.min())} is negative")
+        if len(np.unique(ids)) != len(ids):
+            values, counts = np.unique(ids, return_counts=True)
+            raise VerifyException(f"place: physical core {int(values[counts > 1][0])} holds more than one grid cell")
+        if target is not None and len(ids) and ids.max() >= target.cores:
+            raise VerifyException(f"place: physical core {int(ids.max())} does not exist on target '{target.name}' "
+                                  f"({target.cores} cores)")
+
+
+def placement_of(x) -> np.ndarray:
+    """The physical core of every grid cell (row-major over the grid) of an alloc, a buffer
+    value, or a bare buffer type (identity). The one definition every consumer (simulator,
+    scratchpad check, place-cores) uses: `dataflow.alloc place [...]`, else cell i on core i."""
+    if isinstance(x, BufferType):
+        return np.arange(x.cores, dtype=np.int64)
+    op = x if isinstance(x, AllocOp) else getattr(x, "owner", None)
+    if not isinstance(op, AllocOp):
+        return np.arange(_buffer(x).cores, dtype=np.int64)
+    if op.place is None:
+        return np.arange(_buffer(op.buffer).cores, dtype=np.int64)
+    return np.asarray(op.place.get_values(), dtype=np.int64)
+
+
+def is_identity_placement(ids: np.ndarray) -> bool:
+    return bool(np.array_equal(ids, np.arange(len(ids))))
 
 
 @irdl_op_definition

@@ -28,15 +28,6 @@ from xdsl.utils.exceptions import VerifyException
 ORGANISATIONS = ("blocks", "striped", "interleaved")  # planner/organisation.py
 
 
-def _placed(buffer) -> np.ndarray:
-    """Physical cores of a buffer's grid cells: its alloc's `place`, else 0..cores−1."""
-    owner = buffer.owner
-    place = owner.properties.get("place") if hasattr(owner, "properties") else None
-    if place is not None:
-        return np.asarray(place.get_values(), dtype=np.int64)
-    return np.arange(buffer.type.cores, dtype=np.int64)
-
-
 @irdl_op_definition
 class PipelineOp(IRDLOperation):
     """A pipelined group of operators; one region per stage (see the module docstring)."""
@@ -105,7 +96,7 @@ class PipelineOp(IRDLOperation):
                 else:
                     bufs = []
                 for b in bufs:
-                    cores.update(int(c) for c in _placed(b))
+                    cores.update(int(c) for c in df.placement_of(b))
             out.append(cores)
         return out
 

@@ -8,7 +8,7 @@ from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, tensor
-from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, i64, IntegerAttr, IntegerType, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
@@ -76,10 +76,10 @@ class _Lowering:
 
     def alloc(self, layout: Layout, elt, label: str, placed: bool = True) -> SSAValue:
         t = df.BufferType.make(layout.grid, layout.local_shape(), elt)
-        alloc = df.AllocOp(t, {"tf.op": StringAttr(label)})
         cores = self.placement.cores_for(label, t.cores) if placed else None
-        if cores is not None:  # a pipeline stage's buffer: on its region's physical cores
-            alloc.properties["place"] = DenseArrayBase.from_list(i64, [int(c) for c in cores])
+        # a pipeline stage's buffer sits on its region's physical cores
+        alloc = df.AllocOp(t, {"tf.op": StringAttr(label)}, None if cores is None else [int(c) for c in cores])
+        if cores is not None:
             self.stage_of_buffer[alloc.buffer] = self.placement.stage_of[label]
         return self.emit(alloc).buffer
 

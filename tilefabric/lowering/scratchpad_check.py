@@ -6,7 +6,8 @@ lowering adds around graph outputs; so a plan that passes planning can still nee
 `scratchpad_bytes` on some core. The simulator would stop there ("scratchpad overflow"); this
 walks the program's `alloc` / `free` / `shift` in order with the simulator's accounting
 (runtime_sim/program.py: a buffer's local bytes on its cores; a shift's receive copies beside
-the old part) and refuses the model with the planner's usual "does not fit" line instead.
+the old part), per PHYSICAL core (a buffer's cells sit where its alloc's `place` puts them,
+dataflow.placement_of), and refuses the model with the planner's usual "does not fit" line instead.
 """
 
 from __future__ import annotations
@@ -44,16 +45,13 @@ def check_scratchpad(module: ModuleOp, target) -> None:
 
     for op in module.walk():
         if isinstance(op, df.AllocOp):
-            bt = op.buffer.type
-            used[: bt.cores] += _bytes(bt)
+            used[df.placement_of(op)] += _bytes(op.buffer.type)
             over(_label(op), used)
         elif isinstance(op, df.FreeOp):
-            bt = op.buffer.type
-            used[: bt.cores] -= _bytes(bt)
+            used[df.placement_of(op.buffer)] -= _bytes(op.buffer.type)
         elif isinstance(op, df.ShiftOp):
-            bt = op.buffer.type
-            receive = _bytes(bt) * (target.shift_buffers - 1)
+            receive = _bytes(op.buffer.type) * (target.shift_buffers - 1)
             if receive:
                 peak = used.copy()
-                peak[: bt.cores] += receive
+                peak[df.placement_of(op.buffer)] += receive
                 over(_label(op), peak)

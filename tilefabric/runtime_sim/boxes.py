@@ -96,19 +96,33 @@ def place(tensor: np.ndarray, low, high) -> np.ndarray:
     return np.pad(tensor[crop], tuple((max(a, 0), max(b, 0)) for a, b in zip(low, high)))
 
 
-def received_elements(src_off, src_local, dst_off, dst_local, shape, low=None) -> np.ndarray:
+def same_core_cells(src_place: np.ndarray, dst_place: np.ndarray) -> np.ndarray:
+    """Per destination cell: the source cell on the same physical core, -1 when no source cell
+    sits there (placements: physical core of each cell, dataflow.placement_of)."""
+    src_place, dst_place = np.asarray(src_place, dtype=np.int64), np.asarray(dst_place, dtype=np.int64)
+    size = int(max(src_place.max(initial=-1), dst_place.max(initial=-1))) + 1
+    cell = np.full(size, -1, dtype=np.int64)
+    cell[src_place] = np.arange(len(src_place))
+    return cell[dst_place]
+
+
+def received_elements(src_off, src_local, dst_off, dst_local, shape, low=None, same_core=None) -> np.ndarray:
     """Per destination core: elements of its box it must receive (tensor data not in its own
     source box). `low`: the tensor starts there in the destination's (padded) coordinates;
-    padding positions are not received (they are filled locally)."""
+    padding positions are not received (they are filled locally). `same_core`: per destination
+    cell, the source cell on its physical core or -1 (default: cell i on core i on both sides)."""
     cores = len(dst_off)
     low = np.zeros(len(shape), dtype=np.int64) if low is None else np.asarray(low, dtype=np.int64)
     dst = np.asarray(dst_off, dtype=np.int64).reshape(cores, len(shape)) - low  # in tensor coordinates
     start = np.maximum(dst, 0)
     need = np.prod(np.clip(np.minimum(dst + np.asarray(dst_local), np.asarray(shape)) - start, 0, None), axis=1)
     own = np.zeros(cores, dtype=np.int64)
-    n = min(cores, len(src_off))
-    if n:
-        lo = np.maximum(start[:n], src_off[:n])
-        hi = np.minimum(np.minimum(dst[:n] + np.asarray(dst_local), src_off[:n] + np.asarray(src_local)), np.asarray(shape))
-        own[:n] = np.prod(np.clip(hi - lo, 0, None), axis=1)
+    if same_core is None:
+        same_core = np.where(np.arange(cores) < len(src_off), np.arange(cores), -1)
+    rows = np.nonzero(same_core >= 0)[0]
+    if len(rows):
+        so = np.asarray(src_off, dtype=np.int64)[same_core[rows]]
+        lo = np.maximum(start[rows], so)
+        hi = np.minimum(np.minimum(dst[rows] + np.asarray(dst_local), so + np.asarray(src_local)), np.asarray(shape))
+        own[rows] = np.prod(np.clip(hi - lo, 0, None), axis=1)
     return need - own

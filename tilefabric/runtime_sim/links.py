@@ -12,28 +12,33 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tilefabric.runtime_sim.boxes import place, read_boxes, row_ids, write_boxes
+from tilefabric.runtime_sim.boxes import place, read_boxes, row_ids, same_core_cells, write_boxes
 from tilefabric.target.routing import DIRECTIONS, LinkStep, express_mask, link_mask
 
 CANDIDATES_PER_CHUNK = 1 << 22  # bounds memory when choosing among many replicas
 
 
-def shift_transfers(sources: np.ndarray, nbytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A ring shift: core d receives the whole buffer (nbytes) of core sources[d]."""
+def shift_transfers(sources: np.ndarray, nbytes: int, placement: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ring shift: cell d receives the whole buffer (nbytes) of cell sources[d]; returned as
+    physical (source core, destination core, bytes) through `placement` (default identity)."""
     dst = np.arange(len(sources), dtype=np.int64)
+    if placement is not None:
+        placement = np.asarray(placement, dtype=np.int64)
+        sources, dst = placement[sources], placement[dst]
     moving = sources != dst
     return sources[moving].astype(np.int64), dst[moving], np.full(int(moving.sum()), nbytes, dtype=np.int64)
 
 
 def _held_by_self(so, src_local, do, dst_local, low) -> np.ndarray:
-    """[n, *dst_local]: destination positions core d already holds in its own source box
-    (n = cores on both sides)."""
-    n = min(len(so), len(do))
+    """[n, *dst_local]: destination positions each of the n destination cells already holds in
+    the source box `so` of the source cell on its physical core (rows aligned)."""
+    n = len(do)
     rank = len(dst_local)
     held = np.ones((n,) + (1,) * rank, dtype=bool)
     for a in range(rank):
-        x = do[:n, a, None] - low[a] + np.arange(dst_local[a])  # tensor coordinate, [n, extent]
-        inside = (x >= so[:n, a, None]) & (x < so[:n, a, None] + src_local[a])
+        x = do[:, a, None] - low[a] + np.arange(dst_local[a])  # tensor coordinate, [n, extent]
+        inside = (x >= so[:, a, None]) & (x < so[:, a, None] + src_local[a])
         held = held & inside.reshape((n,) + tuple(dst_local[a] if i == a else 1 for i in range(rank)))
     return held
 
@@ -52,9 +57,10 @@ def _runs_per_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return r[keep], vals[keep], counts[keep]
 
 
-def _nearest_holder(target, box_of: np.ndarray, boxes: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """For each (box, destination core) pair: the core holding that box with the fewest hops to
-    the destination (lowest core id on a tie)."""
+def _nearest_holder(target, box_of: np.ndarray, boxes: np.ndarray, dst: np.ndarray, src_place: np.ndarray,
+                    dst_place: np.ndarray) -> np.ndarray:
+    """For each (box, destination cell) pair: the source cell holding that box whose physical
+    core has the fewest hops to the destination's (lowest cell id on a tie)."""
     order = np.argsort(box_of, kind="stable")  # cores grouped by box, ascending ids within
     size = np.bincount(box_of, minlength=int(box_of.max()) + 1)
     first = np.cumsum(size) - size
@@ -69,7 +75,7 @@ def _nearest_holder(target, box_of: np.ndarray, boxes: np.ndarray, dst: np.ndarr
         pair = np.repeat(np.arange(hi - lo), k)
         offset = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)
         cand = order[first[boxes[lo:hi]][pair] + offset]
-        hops = target.hops(cand, dst[lo:hi][pair])
+        hops = target.hops(src_place[cand], dst_place[dst[lo:hi][pair]])
         best = np.lexsort((cand, hops, pair))
         chosen[lo:hi] = cand[best][np.cumsum(k) - k]
         lo = hi
@@ -77,11 +83,16 @@ def _nearest_holder(target, box_of: np.ndarray, boxes: np.ndarray, dst: np.ndarr
 
 
 def exchange_transfers(target, so: np.ndarray, src_local, do: np.ndarray, dst_local, shape, low, high,
-                       reshape, itemsize: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A re-layout's transfers: each destination core receives the tensor elements of its box
-    that its own source box does not hold (with `reshape`, every element: a full re-send),
-    each from the nearest core whose source box holds it. Padding is filled locally."""
+                       reshape, itemsize: int, src_place: np.ndarray | None = None,
+                       dst_place: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A re-layout's physical transfers (source core, destination core, bytes): each
+    destination cell receives the tensor elements of its box that the source cell on its own
+    physical core does not hold (with `reshape`, every element: a full re-send), each from the
+    source cell nearest to it on the mesh that holds it. Padding is filled locally.
+    `src_place` / `dst_place`: physical core per cell (default: cell i on core i)."""
     src_local, dst_local = tuple(src_local), tuple(dst_local)
+    src_place = np.arange(len(so), dtype=np.int64) if src_place is None else np.asarray(src_place, dtype=np.int64)
+    dst_place = np.arange(len(do), dtype=np.int64) if dst_place is None else np.asarray(dst_place, dtype=np.int64)
     _, box_of = row_ids(list(so.T))  # each source core's box (replicas share one)
     rank = len(shape)
     ids = np.broadcast_to((box_of + 1).astype(np.int32).reshape((-1,) + (1,) * rank), (len(so),) + src_local)
@@ -91,13 +102,15 @@ def exchange_transfers(target, so: np.ndarray, src_local, do: np.ndarray, dst_lo
         placed = placed.reshape(tuple(reshape))
     got = read_boxes(placed, do, dst_local)
     if reshape is None:
-        held = _held_by_self(so, src_local, do, dst_local, np.asarray(low, dtype=np.int64))
-        n = len(held)
-        got[:n] = np.where(held, 0, got[:n])
+        mine = same_core_cells(src_place, dst_place)
+        rows = np.nonzero(mine >= 0)[0]
+        held = _held_by_self(so[mine[rows]], src_local, do[rows], dst_local, np.asarray(low, dtype=np.int64))
+        got[rows] = np.where(held, 0, got[rows])
     dst, box, count = _runs_per_row(got.reshape(len(do), -1))
-    src = _nearest_holder(target, box_of, box - 1, dst)
-    away = src != dst
-    return src[away], dst[away], count[away] * itemsize
+    src = _nearest_holder(target, box_of, box - 1, dst, src_place, dst_place)
+    src_core, dst_core = src_place[src], dst_place[dst]
+    away = src_core != dst_core
+    return src_core[away], dst_core[away], count[away] * itemsize
 
 
 @dataclass

@@ -3,8 +3,12 @@ scratchpad accounting against the target, elapsed cycles and per-op statistics.
 
 With `record=True` the machine also keeps what a timeline needs (tilefabric.runtime_sim.trace
 turns it into arrays): one tuple per `charge` (label, start cycle, compute, shift and sync
-cycles, bytes moved, cores) and one per `allocate`/`release` (cycle, cores, byte delta). Only
-tuples are appended while simulating; numpy runs once at the end.
+cycles, bytes moved, cores) and one per `allocate`/`release` (cycle, placement key, byte
+delta; `placements[key]` lists the physical cores). Only tuples are appended while
+simulating; numpy runs once at the end.
+
+Memory is accounted per PHYSICAL core: a buffer's cells sit on the cores its alloc's `place`
+names (dataflow.placement_of), cores [0, n) when it has none.
 
 On a mesh / torus target `links` accumulates the bytes every routed shift and exchange put on
 each directed link (runtime_sim/links.py). On a target with `overlap_compute_comm`, a shift
@@ -83,8 +87,10 @@ class Machine:
     label_cores: dict[str, int] = field(default_factory=dict)
     # (label, start, compute, shift, sync, moved, cores or None); phases run in this order
     charges: list[tuple] = field(default_factory=list)
-    # (cycle, cores, +/- bytes on each of the cores [0, cores))
+    # (cycle, placement key, +/- bytes on each core of placements[key])
     memory_events: list[tuple] = field(default_factory=list)
+    placements: list[np.ndarray] = field(default_factory=list)  # physical core ids, by key
+    _placement_keys: dict = field(default_factory=dict)
     links: LinkTotals | None = field(init=False)  # mesh / torus targets only
     # compute cycles of the current compute-shift iteration not yet used to hide a shift
     # (None outside such loops, or when the target does not overlap)
@@ -101,10 +107,27 @@ class Machine:
             self.stats[label] = OpStats(label)
         return self.stats[label]
 
-    def allocate(self, cores: int, nbytes: int, label: str) -> None:
-        if cores > self.target.cores:
-            raise TileFabricError(f"op '{label}' needs {cores} cores but '{self.target.name}' has {self.target.cores}")
-        self.used[:cores] += nbytes
+    def _key(self, where) -> int:
+        """Index of `where` (a core count or an array of physical ids) in `placements`."""
+        k = ("n", int(where)) if isinstance(where, (int, np.integer)) else np.asarray(where).tobytes()
+        if k not in self._placement_keys:
+            self._placement_keys[k] = len(self.placements)
+            ids = np.arange(int(where)) if isinstance(where, (int, np.integer)) else np.asarray(where, dtype=np.int64)
+            self.placements.append(ids)
+        return self._placement_keys[k]
+
+    @staticmethod
+    def _cores(where):
+        """Index of the physical cores: cores [0, n) for a count, else the given ids."""
+        return slice(0, int(where)) if isinstance(where, (int, np.integer)) else where
+
+    def allocate(self, where, nbytes: int, label: str) -> None:
+        """`nbytes` more on each core of `where`: a count n (cores [0, n)) or physical core ids."""
+        count = int(where) if isinstance(where, (int, np.integer)) else len(where)
+        highest = count - 1 if isinstance(where, (int, np.integer)) else int(np.max(where, initial=-1))
+        if count > self.target.cores or highest >= self.target.cores:
+            raise TileFabricError(f"op '{label}' needs {max(count, highest + 1)} cores but '{self.target.name}' has {self.target.cores}")
+        self.used[self._cores(where)] += nbytes
         over = np.nonzero(self.used > self.target.scratchpad_bytes)[0]
         if len(over):
             core = int(over[0])
@@ -114,12 +137,12 @@ class Machine:
             )
         np.maximum(self.peak, self.used, out=self.peak)
         if self.record:
-            self.memory_events.append((self.cycles, cores, nbytes))
+            self.memory_events.append((self.cycles, self._key(where), nbytes))
 
-    def release(self, cores: int, nbytes: int) -> None:
-        self.used[:cores] -= nbytes
+    def release(self, where, nbytes: int) -> None:
+        self.used[self._cores(where)] -= nbytes
         if self.record:
-            self.memory_events.append((self.cycles, cores, -nbytes))
+            self.memory_events.append((self.cycles, self._key(where), -nbytes))
 
     def charge(self, label: str, compute=0.0, shift=0.0, sync=0.0, moved=0, cores: int | None = None,
                overlaps: bool = False) -> None:

@@ -5,7 +5,11 @@ On a mesh / torus target a shift or exchange is priced at the link level: its tr
 routed once, here, and the closure charges the precomputed step time and adds the precomputed
 per-link bytes (links.py). On a crossbar every transfer is one hop (Target.transfer_cycles).
 On a target with a global buffer an exchange (unless marked `tf.forward`) goes through the
-buffer instead (Target.exchange_transfer_cycles); shifts still use the links."""
+buffer instead (Target.exchange_transfer_cycles); shifts still use the links.
+
+Cells vs cores: a buffer's grid cell i sits on the physical core `dataflow.placement_of(alloc)[i]`
+(i itself without `place`). Data moves between cells; routes, the "already held" test of an
+exchange and the per-core memory accounting use the physical cores."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from tilefabric.dialects import dataflow as df
 from tilefabric.errors import TileFabricError
 from tilefabric.isa.search import DEFAULT as DEFAULT_ISA, ISA_ATTR
 from tilefabric.runtime_sim.body_eval import numpy_dtype
-from tilefabric.runtime_sim.boxes import place, read_boxes, received_elements, write_boxes
+from tilefabric.runtime_sim.boxes import place, read_boxes, received_elements, same_core_cells, write_boxes
 from tilefabric.runtime_sim.compute_step import REDUCE, ComputeStep
 from tilefabric.runtime_sim.links import exchange_transfers, shift_transfers
 from tilefabric.runtime_sim.written import WrittenMap
@@ -37,6 +41,13 @@ def label_of(op) -> str:
 
 def _bytes(t: df.BufferType) -> int:
     return prod(t.local_shape) * numpy_dtype(t.element_type).itemsize
+
+
+def physical_cores(value):
+    """What Machine.allocate takes for a buffer: its core count when cell i sits on core i
+    (the fast path), else its physical core ids."""
+    ids = df.placement_of(value)
+    return len(ids) if df.is_identity_placement(ids) else ids
 
 
 class Program:
@@ -158,17 +169,19 @@ class Program:
         if isinstance(op, df.AllocOp):
             bt = op.buffer.type
             dtype, nbytes, cores = numpy_dtype(bt.element_type), _bytes(bt), bt.cores
+            where = physical_cores(op.buffer)
             fill = np.nan if dtype.kind == "f" else 0
 
             def alloc(m, s):
-                m.allocate(cores, nbytes, label)
+                m.allocate(where, nbytes, label)
                 m.buffers[id(op.buffer)] = np.full((cores,) + bt.local_shape, fill, dtype=dtype)
             return alloc
         if isinstance(op, df.FreeOp):
             bt = op.buffer.type
+            where = physical_cores(op.buffer)
 
             def free(m, s):
-                m.release(bt.cores, _bytes(bt))
+                m.release(where, _bytes(bt))
                 m.buffers.pop(id(op.buffer), None)
             return free
         if isinstance(op, df.ScatterOp):
@@ -217,13 +230,14 @@ class Program:
             src = eval_on_grid(op.source.data, bt.grid_shape)
             ids = np.ravel_multi_index(tuple(src.T), bt.grid_shape)
             nbytes = _bytes(bt)
-            links = t.route(*shift_transfers(ids, nbytes)) if t.routed else None
+            where = physical_cores(op.buffer)
+            links = t.route(*shift_transfers(ids, nbytes, df.placement_of(op.buffer))) if t.routed else None
             cycles = t.step_cycles(links) if links is not None else float(t.transfer_cycles(nbytes))
             receive = nbytes * (t.shift_buffers - 1)  # the incoming part lands beside the old one
 
             def shift(m, s):
-                m.allocate(bt.cores, receive, label)
-                m.release(bt.cores, receive)
+                m.allocate(where, receive, label)
+                m.release(where, receive)
                 m.buffers[id(op.buffer)] = m.buffers[id(op.buffer)][ids]
                 m.charge(label, shift=cycles, moved=nbytes * bt.cores, overlaps=True)
                 if links is not None:
@@ -271,8 +285,10 @@ class Program:
         do = eval_on_grid(op.dst_offsets.data, dt.grid_shape)
         low, high = op.padding()
         into = tuple(op.reshape.get_values()) if op.reshape is not None else None
-        if into is None:
-            received = received_elements(so, st.local_shape, do, dt.local_shape, shape, low)
+        src_place, dst_place = df.placement_of(op.source), df.placement_of(op.dest)
+        if into is None:  # a destination cell already holds what the source cell on its core holds
+            received = received_elements(so, st.local_shape, do, dt.local_shape, shape, low,
+                                         same_core_cells(src_place, dst_place))
         else:  # reshaped: positions change, so every destination core receives its whole box
             received = received_elements(so[:0], st.local_shape, do, dt.local_shape, into)
         itemsize = numpy_dtype(dt.element_type).itemsize
@@ -288,7 +304,7 @@ class Program:
         else:
             if t.routed and worst:
                 links = t.route(*exchange_transfers(t, so, st.local_shape, do, dt.local_shape, shape, low, high, into,
-                                                    itemsize))
+                                                    itemsize, src_place, dst_place))
             transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
             # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
             syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0

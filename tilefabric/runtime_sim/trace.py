@@ -10,11 +10,11 @@ compute → shift → sync; slices never overlap (on a target that overlaps comp
 communication, a shift's slice is the part its compute did not hide). Phases of zero length
 are left out.
 
-Tracks: one trace thread per group of ops by the number of cores their buffers span (every
-buffer lives on cores [0, n) of the chip, so "n cores" names the exact cores). With at most
-`MAX_TRACKS` distinct counts each gets its own track, otherwise counts are bucketed by powers
-of two ("513–1024 cores"). Plus one counter track: live scratchpad bytes of core 0, which
-every buffer includes, so it is the most loaded core at every moment.
+Tracks: one trace thread per group of ops by the number of cores their buffers span. With at
+most `MAX_TRACKS` distinct counts each gets its own track, otherwise counts are bucketed by
+powers of two ("513–1024 cores"). Plus one counter track: live scratchpad bytes of the
+physical core with the highest peak (core 0 when no buffer is placed: every unplaced buffer
+starts there).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 PHASES = ("compute", "shift", "sync")
 MAX_TRACKS = 16
 PID = 1
-MEMORY_COUNTER = "live scratchpad, core 0 (bytes)"
+MEMORY_COUNTER = "live scratchpad, core {core} (bytes)"
 
 
 def op_cores(fn) -> dict[str, int]:
@@ -63,7 +63,8 @@ class Timeline:
     cores: np.ndarray  # the slice runs on cores [0, cores)
     moved: np.ndarray  # bytes moved by the charge, on its shift slice (else its last slice)
     mem_cycle: np.ndarray  # cycle of each allocate/release
-    mem_cores: np.ndarray  # cores [0, n) it applies to
+    mem_where: np.ndarray  # index into `placements`: the physical cores it applies to
+    placements: list[np.ndarray]  # physical core ids, per memory-event key
     mem_delta: np.ndarray  # +bytes (allocate) / -bytes (release) per core
     peak_bytes: np.ndarray  # per-core peak, as the machine tracked it
     step_start: np.ndarray  # cycles, per charge (non-decreasing)
@@ -109,7 +110,8 @@ class Timeline:
             cores=np.repeat(rows[:, 6].astype(np.int64), 3)[keep],
             moved=moved.ravel()[keep],
             mem_cycle=mem[:, 0],
-            mem_cores=mem[:, 1].astype(np.int64),
+            mem_where=mem[:, 1].astype(np.int64),
+            placements=list(machine.placements),
             mem_delta=mem[:, 2].astype(np.int64),
             peak_bytes=machine.peak.copy(),
             step_start=rows[:, 1].copy(),
@@ -123,7 +125,8 @@ class Timeline:
 
     def live_bytes(self, core: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(cycle, live bytes on `core` after each allocate/release)."""
-        delta = np.where(self.mem_cores > core, self.mem_delta, 0)
+        member = np.array([bool((ids == core).any()) for ids in self.placements], dtype=bool)
+        delta = np.where(member[self.mem_where], self.mem_delta, 0) if len(member) else self.mem_delta * 0
         return self.mem_cycle, np.cumsum(delta)
 
     def memory_samples(self, core: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -199,10 +202,11 @@ def chrome_trace(timeline: Timeline, target, title: str = "tilefabric") -> dict[
                      "phase": PHASES[phase], "cycles": dur, "start_cycle": start, "cores": cores,
                      "bytes_moved": moved},
         })
-    cycle, live = timeline.memory_samples(0)
+    core = int(np.argmax(timeline.peak_bytes)) if len(timeline.peak_bytes) else 0
+    cycle, live = timeline.memory_samples(core)
     if len(cycle):
         for c, v in zip(cycle.tolist(), live.tolist()):
-            events.append({"name": MEMORY_COUNTER, "ph": "C", "ts": c * us, "pid": PID, "tid": 0,
+            events.append({"name": MEMORY_COUNTER.format(core=core), "ph": "C", "ts": c * us, "pid": PID, "tid": 0,
                            "args": {"bytes": v}})
     other = {"target": target.name, "clock_hz": target.clock_hz, "cycles": timeline.cycles,
              "cores": timeline.total_cores, "tracks": "ops grouped by the number of cores they span"}

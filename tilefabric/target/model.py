@@ -200,8 +200,9 @@ class Target:
         return np.minimum(n, cap) / self.global_buffer_bytes_per_cycle + np.maximum(n - cap, 0.0) / self.offchip_bytes_per_cycle
 
     def core_coords(self, cores) -> tuple[np.ndarray, np.ndarray]:
-        """Placement of logical core ids on the mesh: (row, col) arrays. Row-major for now;
-        the one place a core-placement pass would substitute its permutation."""
+        """(row, col) arrays of PHYSICAL core ids on the mesh (row-major numbering). Callers
+        pass physical ids: a buffer's cell -> core map is its alloc's `place`
+        (dataflow.placement_of), chosen by the place-cores pass."""
         return routing.row_major(cores, self.mesh_shape)
 
     def hops(self, src, dst) -> np.ndarray:
