@@ -154,7 +154,7 @@ def chains(fn: func.FuncOp, isa: str) -> list[list[tuple[ChainOp, Operation]]]:
             nxt = describe(b) if feed is not None else None
             w = _window(nxt.space, feed[0]) if nxt is not None else None
             if w is not None:
-                link = ChainOp(nxt.name, nxt.space, nxt.rows, nxt.out_bytes, (w[0], w[1], feed[1]))
+                link = ChainOp(nxt.name, nxt.space, nxt.rows, nxt.out_bytes, (w[0], w[1], feed[1]), feed[0])
         if link is not None:
             current.append((link, b))
         else:

@@ -46,6 +46,7 @@ class ChainOp:
     rows: int
     out_bytes: int
     window: tuple[int, int, int] = (1, 1, 0)
+    reads: int = 0  # the input operand that reads the previous op's output
 
 
 @dataclass(frozen=True)
@@ -84,21 +85,32 @@ class _Estimator:
         plan = self._best(replace(op.space, name=""), self.target.cores)
         return float("inf") if plan is None else plan.predicted_cycles
 
-    def stage(self, op: ChainOp, region: np.ndarray) -> float:
-        plan = self._best(replace(op.space, name=""), len(region))
+    def stage(self, op: ChainOp, region: np.ndarray) -> tuple[float, float]:
+        """(cycles of the op on the region, bytes it reads from its producer: every core's
+        block of that input, replicas and halos included)."""
+        space = replace(op.space, name="")
+        plan = self._best(space, len(region))
         if plan is None:
-            return float("inf")
+            return float("inf"), 0.0
         dilation = 1.0
         if self.target.routed and len(region) > 1:
             dilation = max(1.0, float(self.target.hops(region[:-1], region[1:]).mean()))
         comm = plan.shift_cycles + plan.reduce_cycles
-        return plan.predicted_cycles + comm * (dilation - 1.0)
+        layout = plan.layout(space, op.reads)
+        cells = int(np.prod(layout.grid))
+        volume = float(np.prod(layout.local_shape())) * space.bytes_of(op.reads) * cells
+        return plan.predicted_cycles + comm * (dilation - 1.0), volume
 
     def forward(self, nbytes: float, producer: np.ndarray, consumer: np.ndarray) -> float:
+        """`nbytes` (all consumer cores together) into the consumer region: the rank-matched
+        transfers routed on the links, and at least the time for the producer cores to
+        inject them (one link each)."""
         src = rank_matched(producer, consumer)
         per = nbytes / len(consumer)
         if self.target.routed:
-            return self.target.step_cycles(self.target.route(src, consumer, per))
+            routed = self.target.step_cycles(self.target.route(src, consumer, per))
+            inject = float(self.target.link_cycles(nbytes / len(producer), 1))
+            return max(routed, inject)
         return float(self.target.transfer_cycles(per))
 
 
@@ -132,11 +144,19 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
     if counts is None:
         return None
     regions = _regions(target, counts, organisation)
-    cost = [est.stage(op, r) / granules + region_sync_cycles(target, r) for op, r in zip(ops, regions)]
+    staged = [est.stage(op, r) for op, r in zip(ops, regions)]
+    cost = [c / granules + region_sync_cycles(target, r) for (c, _), r in zip(staged, regions)]
     if not np.isfinite(cost).all():
         return None
-    forward = [0.0] + [est.forward(prev.out_bytes / granules, regions[s], regions[s + 1])
-                       for s, prev in enumerate(ops[:-1])]
+    forward = [0.0] + [est.forward(staged[s + 1][1] / granules, regions[s], regions[s + 1])
+                       for s in range(len(ops) - 1)]
+    if not target.has_global_buffer and target.routed:
+        # without a global buffer the group's input comes over the links from wherever the
+        # chip holds it (estimated as spread over every core) and its output leaves the last
+        # region for the chip the same way; both are paid granule by granule
+        everywhere = np.arange(target.cores)
+        forward[0] += est.forward(staged[0][1], everywhere, regions[0]) / granules
+        forward[-1] += est.forward(ops[-1].out_bytes, regions[-1], everywhere) / granules
     needs = [np.arange(granules)] + [granule_needs(prev.rows, op.rows, granules, *op.window)
                                      for prev, op in zip(ops, ops[1:])]
     total = wavefront(cost, forward, needs, granules)

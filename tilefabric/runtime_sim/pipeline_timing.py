@@ -43,6 +43,8 @@ def group_step(program, op, label: str):
         return whole, float(t.link_cycles(links.busiest_bytes / granules, links.hops_max))
 
     forward_costs = [[per_granule(inner) for inner in fw] for fw in forwards]
+    pred = op.attributes.get("tf.predicted")
+    predicted = float(pred.value.data) if pred is not None else None
     barrier = [region_sync_cycles(t, sorted(cores)) for cores in op.stage_cores()]
 
     def run(m, s):
@@ -62,5 +64,7 @@ def group_step(program, op, label: str):
         stat = m.stat(label)
         stat.kind = "pipeline"
         stat.cycles += total - (m.cycles - start)
+        stat.plan = f"{len(stages)} stages, G={granules}, {op.organisation.data}: {total:.0f} cycles"
+        stat.predicted_cycles = predicted
         m.cycles = start + total
     return run
