@@ -285,7 +285,9 @@ class Program:
                                                     itemsize))
             transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
             # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
-            syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
+            barriers = (float(t.relayout_syncs * t.sync_cycles) if t.has_global_buffer  # forwarded
+                        else float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)))
+            syncs = barriers if worst else 0.0
 
         padded = any(v > 0 for v in low + high)
         inside = None
