@@ -205,6 +205,32 @@ def target_files() -> dict[str, bytes]:
         "absurd_cores.toml": edit(("cores = 1472", "cores = 100000000000")),
         "tiny_scratchpad.toml": edit(("cores = 1472", "cores = 4"),
                                      ("scratchpad_bytes = 638976", "scratchpad_bytes = 64")),
+        **pe_array_files(),
+    }
+
+
+def pe_array_files() -> dict[str, bytes]:
+    """Bad global-buffer and express-link fields, as edits of the pe-array preset."""
+    preset = resources.files("tilefabric.target").joinpath("presets", "pe-array.toml").read_text()
+
+    def edit(*pairs: tuple[str, str]) -> bytes:
+        text = preset.replace('name = "pe-array"', 'name = "bad-pe-array"', 1)
+        for old, new in pairs:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        return text.encode()
+
+    express = "# express_links = { stride = 8 }"
+    return {
+        "gb_zero_bandwidth.toml": edit(("global_buffer_bytes_per_cycle = 256.0", "global_buffer_bytes_per_cycle = 0")),
+        "gb_negative_size.toml": edit(("global_buffer_bytes = 4194304", "global_buffer_bytes = -4")),
+        "offchip_without_buffer.toml": edit(("global_buffer_bytes = 4194304", "global_buffer_bytes = 0")),
+        "express_not_a_table.toml": edit((express, "express_links = 8")),
+        "express_stride_one.toml": edit((express, "express_links = { stride = 1 }")),
+        "express_stride_too_long.toml": edit((express, "express_links = { stride = 64 }")),
+        "express_unknown_key.toml": edit((express, "express_links = { stride = 8, width = 2 }")),
+        "express_on_torus.toml": edit((express, "express_links = { stride = 8 }"),
+                                      ('topology = "mesh"', 'topology = "torus"')),
     }
 
 

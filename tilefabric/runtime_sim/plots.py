@@ -110,30 +110,44 @@ def core_memory_figure(peak_bytes: np.ndarray, capacity: int, title: str, mesh_s
 def link_grids(links) -> tuple[np.ndarray, np.ndarray]:
     """Bytes per physical link, its busier direction: horizontal [r, c] joins (r, c)–(r, c+1)
     (R×(C−1), R×C on a torus: column C−1 is the wrap link), vertical [r, c] joins (r, c)–(r+1, c)."""
+    return _grids(links.loads, links.shape, links.torus, 1)
+
+
+def express_grids(links, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """As link_grids for the express links (mesh only): horizontal [r, c] joins (r, c)–(r, c+s)."""
+    return _grids(links.express, links.shape, False, stride)
+
+
+def _grids(loads, shape, torus: bool, stride: int) -> tuple[np.ndarray, np.ndarray]:
     from tilefabric.target.routing import EAST, NORTH, SOUTH, WEST
 
-    rows, cols = links.shape
-    loads = links.loads
-    hc = cols if links.torus else cols - 1
-    vr = rows if links.torus else rows - 1
-    horizontal = np.maximum(loads[EAST], np.roll(loads[WEST], -1, axis=1))[:, :hc]
-    vertical = np.maximum(loads[SOUTH], np.roll(loads[NORTH], -1, axis=0))[:vr, :]
+    rows, cols = shape
+    hc = cols if torus else max(cols - stride, 0)
+    vr = rows if torus else max(rows - stride, 0)
+    horizontal = np.maximum(loads[EAST], np.roll(loads[WEST], -stride, axis=1))[:, :hc]
+    vertical = np.maximum(loads[SOUTH], np.roll(loads[NORTH], -stride, axis=0))[:vr, :]
     return horizontal, vertical
 
 
 def link_utilisation_figure(links, target, cycles: float, title: str):
-    """Two heatmaps of the simulated run's link loads (`runtime_sim.links.LinkTotals`)."""
+    """Two heatmaps of the simulated run's link loads (`runtime_sim.links.LinkTotals`), two more
+    for express links when the mesh has them."""
     from matplotlib.ticker import PercentFormatter
 
     rows, cols = links.shape
     capacity = target.link_bytes_per_cycle * max(cycles, 1e-9)
-    horizontal, vertical = (g / capacity * 100 for g in link_grids(links))
-    top = max((float(g.max()) for g in (horizontal, vertical) if g.size), default=0.0)
-    fig = _figure(12.0, 1.8 + 5.0 * rows / max(cols, 1))
-    axes = fig.subplots(1, 2, squeeze=False)[0]
+    panels = [(g / capacity * 100, what) for g, what in zip(
+        link_grids(links), ("horizontal links (r, c)–(r, c+1)", "vertical links (r, c)–(r+1, c)"))]
+    stride = getattr(target, "express_stride", 0)
+    if stride >= 2 and getattr(links, "express", None) is not None:
+        panels += [(g / capacity * 100, what) for g, what in zip(
+            express_grids(links, stride), (f"express (r, c)–(r, c+{stride})", f"express (r, c)–(r+{stride}, c)"))]
+    top = max((float(g.max()) for g, _ in panels if g.size), default=0.0)
+    n_rows = len(panels) // 2
+    fig = _figure(12.0, 1.8 + 5.0 * n_rows * rows / max(cols, 1))
+    axes = fig.subplots(n_rows, 2, squeeze=False).ravel()
     shown = None
-    for ax, grid, what in ((axes[0], horizontal, "horizontal links (r, c)–(r, c+1)"),
-                           (axes[1], vertical, "vertical links (r, c)–(r+1, c)")):
+    for ax, (grid, what) in zip(axes, panels):
         if grid.size:
             shown = ax.imshow(grid, cmap="magma", vmin=0, vmax=max(top, 1e-9), interpolation="nearest",
                               aspect="equal")

@@ -307,7 +307,9 @@ class Program:
                                                     itemsize, src_place, dst_place))
             transfer = t.step_cycles(links) if links is not None else float(t.transfer_cycles(worst))
             # No core lacks anything: the layouts coincide physically, so no exchange phase runs.
-            syncs = float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)) if worst else 0.0
+            barriers = (float(t.relayout_syncs * t.sync_cycles) if t.has_global_buffer  # forwarded
+                        else float(t.exchange_cycles(worst)) - float(t.transfer_cycles(worst)))
+            syncs = barriers if worst else 0.0
         if FORWARD_ATTR in op.attributes:  # a pipeline group times it per granule (pipeline_timing.py)
             self.forward_steps[id(op)] = (links, float(transfer), float(syncs))
 
