@@ -19,7 +19,7 @@ and linalg-to-rtensor then plans it for `cores[stage]` cores. See docs/pipelinin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from xdsl.context import Context
@@ -132,16 +132,17 @@ def chains(fn: func.FuncOp, isa: str) -> list[list[tuple[ChainOp, Operation]]]:
     out: list[list[tuple[ChainOp, Operation]]] = []
     current: list[tuple[ChainOp, Operation]] = []
 
-    def describe(op, window=(1, 1, 0)) -> ChainOp | None:
-        if len(op.results) != 1 or not _rank4(op.results[0]):
+    def describe(op, reads: int = 0) -> ChainOp | None:
+        if len(op.results) != 1 or not _rank4(op.results[0]) or not op.inputs:
             return None
-        r = op.results[0]
+        r, x = op.results[0], op.inputs[reads]
         label = op.attributes["tf.op"].data if isinstance(op.attributes.get("tf.op"), StringAttr) else op.name
         try:
             space = _space(op, isa)
         except TileFabricError:
             return None
-        return ChainOp(label, space, r.type.get_shape()[2], prod(r.type.get_shape()) * element_bytes(r), window)
+        return ChainOp(label, space, r.type.get_shape()[2], prod(r.type.get_shape()) * element_bytes(r),
+                       reads=reads, in_bytes=prod(x.type.get_shape()) * element_bytes(x))
 
     for a, b in zip(ops, ops[1:] + [None]):
         if not current:
@@ -151,10 +152,10 @@ def chains(fn: func.FuncOp, isa: str) -> list[list[tuple[ChainOp, Operation]]]:
         link = None
         if current and b is not None and current[-1][1] is a:
             feed = _feeds_only(a, b)
-            nxt = describe(b) if feed is not None else None
+            nxt = describe(b, feed[0]) if feed is not None else None
             w = _window(nxt.space, feed[0]) if nxt is not None else None
             if w is not None:
-                link = ChainOp(nxt.name, nxt.space, nxt.rows, nxt.out_bytes, (w[0], w[1], feed[1]), feed[0])
+                link = replace(nxt, window=(w[0], w[1], feed[1]))
         if link is not None:
             current.append((link, b))
         else:

@@ -47,6 +47,7 @@ class ChainOp:
     out_bytes: int
     window: tuple[int, int, int] = (1, 1, 0)
     reads: int = 0  # the input operand that reads the previous op's output
+    in_bytes: int = 0  # that input's bytes
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,26 @@ class _Estimator:
         cells = int(np.prod(layout.grid))
         volume = float(np.prod(layout.local_shape())) * space.bytes_of(op.reads) * cells
         return plan.predicted_cycles + comm * (dilation - 1.0), volume
+
+    def handover(self, prev: ChainOp, op: ChainOp) -> float:
+        """`prev`'s output reaching `op` when both run alone on the whole chip: nothing when
+        `op`'s best plan reads it in the layout `prev`'s best plan writes (the buffer is
+        reused), else a re-layout (through the global buffer where there is one); a window
+        read through a padding always moves (the padded copy is a re-layout)."""
+        from tilefabric.planner.search import relayout_cycles
+
+        a_space, b_space = replace(prev.space, name=""), replace(op.space, name="")
+        a, b = self._best(a_space, self.target.cores), self._best(b_space, self.target.cores)
+        if a is None or b is None:
+            return float("inf")
+        have = a.layout(a_space, a_space.n_inputs)
+        want = b.layout(b_space, op.reads)
+        moved = op.window != (1, 1, 0)
+        if have == want and not moved:
+            return 0.0
+        if moved and have == want:
+            return boundary_cycles(self.target, prev.out_bytes)
+        return relayout_cycles(self.target, have, want, b_space.bytes_of(op.reads))
 
     def forward(self, nbytes: float, producer: np.ndarray, consumer: np.ndarray) -> float:
         """`nbytes` (all consumer cores together) into the consumer region: the rank-matched
@@ -159,8 +180,13 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
         forward[-1] += est.forward(ops[-1].out_bytes, regions[-1], everywhere) / granules
     needs = [np.arange(granules)] + [granule_needs(prev.rows, op.rows, granules, *op.window)
                                      for prev, op in zip(ops, ops[1:])]
-    total = wavefront(cost, forward, needs, granules)
-    alone = sum(est.alone(op) for op in ops) + sum(boundary_cycles(target, op.out_bytes) for op in ops[:-1])
+    # the group's input moves into the first stage's region and its output out of the last
+    # one: re-layouts (through the global buffer where there is one) that running alone
+    # might have avoided by reusing buffers in place
+    entry = boundary_cycles(target, ops[0].in_bytes)
+    leave = boundary_cycles(target, ops[-1].out_bytes)
+    total = entry + wavefront(cost, forward, needs, granules) + leave
+    alone = sum(est.alone(op) for op in ops) + sum(est.handover(a, b) for a, b in zip(ops, ops[1:]))
     return Group(0, len(ops), granules, organisation, tuple(counts), total, alone)
 
 
@@ -179,12 +205,15 @@ def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "aut
         g = group_cost(est, chain, max(1, min(granules, min(op.rows for op in chain))), "blocks")
         return [] if g is None else [replace(g, start=0, stop=len(chain))]
     n = len(chain)
-    best = [0.0] + [float("inf")] * n  # best[j]: ops [0, j) done, the last group ending at j
-    pick: list[Group | None] = [None] * (n + 1)
+    # op i − 1's output reaching op i when both run alone (a pipelined group pays its own
+    # entry and exit, group_cost)
+    edge_cost = [0.0] + [est.handover(chain[i - 1], chain[i]) for i in range(1, n)]
+    # best[j][p]: ops [0, j) done, the last group ending at j pipelined (p = 1) or not
+    best = [[0.0, 0.0]] + [[float("inf")] * 2 for _ in range(n)]
+    pick: list[list] = [[None, None] for _ in range(n + 1)]
     for j in range(1, n + 1):
         for i in range(max(0, j - max_depth), j):
             ops = chain[i:j]
-            edge = boundary_cycles(target, chain[i - 1].out_bytes) if i else 0.0
             if j - i == 1:
                 options = [Group(i, j, 1, "", (target.cores,), est.alone(ops[0]), est.alone(ops[0]))]
             else:
@@ -192,14 +221,19 @@ def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "aut
                 options = [group_cost(est, ops, g, org) for g in GRANULES if g <= rows for org in ORGANISATIONS]
                 options = [replace(o, start=i, stop=j) for o in options if o is not None]
             for o in options:
-                if best[i] + edge + o.predicted < best[j]:
-                    best[j], pick[j] = best[i] + edge + o.predicted, o
+                here = int(o.stop - o.start >= 2)
+                for prev in (0, 1):
+                    edge = edge_cost[i] if not (here or prev) else 0.0
+                    total = best[i][prev] + edge + o.predicted
+                    if total < best[j][here]:
+                        best[j][here], pick[j][here] = total, (o, prev)
     groups, j = [], n
+    state = 0 if best[n][0] <= best[n][1] else 1
     while j > 0:
-        g = pick[j]
-        if g is None:  # nothing fits: leave the chain alone
+        if pick[j][state] is None:  # nothing fits: leave the chain alone
             return []
+        g, prev = pick[j][state]
         if g.stop - g.start >= 2:
             groups.append(g)
-        j = g.start
+        j, state = g.start, prev
     return groups[::-1]
