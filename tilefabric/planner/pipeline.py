@@ -70,6 +70,18 @@ def boundary_cycles(target: Target, nbytes: int) -> float:
     return float(target.exchange_cycles(nbytes / target.cores, nbytes, nbytes))
 
 
+def _padded_copy_cycles(target: Target, have, want, elem_bytes: int) -> float:
+    """relayout_cycles' estimate for a move that happens even when the layouts agree (the
+    padded copy a window reads): every core of `want` fetches its block."""
+    from tilefabric.planner.search import layout_elements
+
+    local = int(np.prod(want.local_shape())) * elem_bytes
+    cores = int(np.prod(want.grid))
+    if target.has_global_buffer:
+        return float(target.exchange_cycles(local, layout_elements(have) * elem_bytes, cores * local))
+    return float(target.exchange_cycles(local))
+
+
 class _Estimator:
     def __init__(self, target: Target, budget: float):
         self.target, self.budget = target, budget
@@ -115,18 +127,39 @@ class _Estimator:
             return float("inf")
         have = a.layout(a_space, a_space.n_inputs)
         want = b.layout(b_space, op.reads)
-        moved = op.window != (1, 1, 0)
-        if have == want and not moved:
+        if op.window != (1, 1, 0):  # read through a padding: a re-layout even between equal layouts
+            return _padded_copy_cycles(self.target, have, want, b_space.bytes_of(op.reads))
+        if have == want:
             return 0.0
-        if moved and have == want:
-            return boundary_cycles(self.target, prev.out_bytes)
-        return relayout_cycles(self.target, have, want, b_space.bytes_of(op.reads))
+        # the whole-model choice may give `op` a slower plan that reads `prev`'s layout in place
+        cost = relayout_cycles(self.target, have, want, b_space.bytes_of(op.reads))
+        try:
+            same = search(b_space, self.target, self.budget).matching(op.reads, have, self.budget)
+        except DoesNotFit:
+            same = None
+        if same is not None:
+            cost = min(cost, same.predicted_cycles - b.predicted_cycles)
+        return cost
 
-    def forward(self, nbytes: float, producer: np.ndarray, consumer: np.ndarray) -> float:
-        """`nbytes` (all consumer cores together) into the consumer region: the rank-matched
-        transfers routed on the links, and at least the time for the producer cores to
-        inject them (one link each)."""
+    def aligned(self, prev: ChainOp, op: ChainOp, n_prev: int, n_op: int) -> bool:
+        """Whether `prev`'s output layout on its region and `op`'s input layout on its region
+        split the same tensor axes (then a consumer core's rows sit with its rank-matched
+        producer core; else they come from all over the producer region)."""
+        a_space, b_space = replace(prev.space, name=""), replace(op.space, name="")
+        a, b = self._best(a_space, n_prev), self._best(b_space, n_op)
+        if a is None or b is None:
+            return False
+        have, want = a.layout(a_space, a_space.n_inputs), b.layout(b_space, op.reads)
+        return [x >= 0 for x in have.axes] == [x >= 0 for x in want.axes]
+
+    def forward(self, nbytes: float, producer: np.ndarray, consumer: np.ndarray, aligned: bool = True) -> float:
+        """`nbytes` (all consumer cores together) into the consumer region: the transfers
+        routed on the links — from each consumer core's rank-matched producer core when the
+        layouts are aligned, else from producer cores spread over the region (a fixed
+        scrambled pairing) — and at least the time for the producer cores to inject them."""
         src = rank_matched(producer, consumer)
+        if not aligned:
+            src = producer[(np.arange(len(consumer)) * 7919) % len(producer)]
         per = nbytes / len(consumer)
         if self.target.routed:
             routed = self.target.step_cycles(self.target.route(src, consumer, per))
@@ -169,7 +202,8 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
     cost = [c / granules + region_sync_cycles(target, r) for (c, _), r in zip(staged, regions)]
     if not np.isfinite(cost).all():
         return None
-    forward = [0.0] + [est.forward(staged[s + 1][1] / granules, regions[s], regions[s + 1])
+    forward = [0.0] + [est.forward(staged[s + 1][1] / granules, regions[s], regions[s + 1],
+                                   est.aligned(ops[s], ops[s + 1], counts[s], counts[s + 1]))
                        for s in range(len(ops) - 1)]
     if not target.has_global_buffer and target.routed:
         # without a global buffer the group's input comes over the links from wherever the
@@ -180,12 +214,7 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
         forward[-1] += est.forward(ops[-1].out_bytes, regions[-1], everywhere) / granules
     needs = [np.arange(granules)] + [granule_needs(prev.rows, op.rows, granules, *op.window)
                                      for prev, op in zip(ops, ops[1:])]
-    # the group's input moves into the first stage's region and its output out of the last
-    # one: re-layouts (through the global buffer where there is one) that running alone
-    # might have avoided by reusing buffers in place
-    entry = boundary_cycles(target, ops[0].in_bytes)
-    leave = boundary_cycles(target, ops[-1].out_bytes)
-    total = entry + wavefront(cost, forward, needs, granules) + leave
+    total = wavefront(cost, forward, needs, granules)
     alone = sum(est.alone(op) for op in ops) + sum(est.handover(a, b) for a, b in zip(ops, ops[1:]))
     return Group(0, len(ops), granules, organisation, tuple(counts), total, alone)
 
@@ -203,13 +232,21 @@ def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "aut
     est = _Estimator(target, budget)
     if mode == "chunks":
         g = group_cost(est, chain, max(1, min(granules, min(op.rows for op in chain))), "blocks")
-        return [] if g is None else [replace(g, start=0, stop=len(chain))]
+        if g is None:
+            return []
+        ends = boundary_cycles(target, chain[0].in_bytes) + boundary_cycles(target, chain[-1].out_bytes)
+        return [replace(g, start=0, stop=len(chain), predicted=g.predicted + ends)]
     n = len(chain)
-    # op i − 1's output reaching op i when both run alone (a pipelined group pays its own
-    # entry and exit, group_cost)
-    edge_cost = [0.0] + [est.handover(chain[i - 1], chain[i]) for i in range(1, n)]
+    # op i − 1's output reaching op i: when both run alone, the handover (nothing if reused in
+    # place); when either sits in a pipeline's region, at least a re-layout of the whole
+    # tensor (through the global buffer where there is one). The chain's input and output
+    # move into / out of a pipeline that starts / ends it.
+    alone_edge = [0.0] + [est.handover(chain[i - 1], chain[i]) for i in range(1, n)]
+    piped_edge = [boundary_cycles(target, chain[0].in_bytes)] + [
+        max(alone_edge[i], boundary_cycles(target, chain[i - 1].out_bytes)) for i in range(1, n)]
+    exit_cost = boundary_cycles(target, chain[-1].out_bytes)
     # best[j][p]: ops [0, j) done, the last group ending at j pipelined (p = 1) or not
-    best = [[0.0, 0.0]] + [[float("inf")] * 2 for _ in range(n)]
+    best = [[0.0, float("inf")]] + [[float("inf")] * 2 for _ in range(n)]
     pick: list[list] = [[None, None] for _ in range(n + 1)]
     for j in range(1, n + 1):
         for i in range(max(0, j - max_depth), j):
@@ -223,8 +260,8 @@ def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "aut
             for o in options:
                 here = int(o.stop - o.start >= 2)
                 for prev in (0, 1):
-                    edge = edge_cost[i] if not (here or prev) else 0.0
-                    total = best[i][prev] + edge + o.predicted
+                    edge = piped_edge[i] if (here or (prev and i)) else alone_edge[i]
+                    total = best[i][prev] + edge + o.predicted + (exit_cost if here and j == n else 0.0)
                     if total < best[j][here]:
                         best[j][here], pick[j][here] = total, (o, prev)
     groups, j = [], n
