@@ -21,6 +21,7 @@ from tilefabric.runtime_sim.links import LinkTotals
 from tilefabric.runtime_sim.simulator import simulate
 from tilefabric.target import load_target_file, resolve_target
 from tilefabric.target.routing import EAST, NORTH, SOUTH, WEST
+from tilefabric.zoo import XR
 
 GB_SIZE, GB_BW, OFF_BW = 64, 16.0, 8.0  # the test chip's global buffer
 
@@ -211,3 +212,23 @@ def test_targets_without_a_global_buffer_are_unchanged(tmp_path: Path) -> None:
                    "ops": [[o["name"], o["cycles"], o["shift_cycles"], o["sync_cycles"], o["predicted_cycles"]]
                            for o in r["ops"]]}
             assert json.loads(json.dumps(got, sort_keys=True)) == golden[f"{name}@{target}"], (name, target)
+
+
+# --- XRBench-style models -------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(XR.values()))
+def test_xr_models_run_on_pe_array(name: str, tmp_path: Path) -> None:
+    """`tilefabric run M.onnx --target pe-array --check` passes on the small XRBench-style CNNs
+    (ipu-mk2: tests/test_zoo_models.py, they are in SMALL), within the 8 KiB per PE."""
+    import onnx
+
+    from tests.test_cli import tilefabric
+    from tilefabric.zoo import SMALL
+
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(SMALL[name](), path)
+    proc = tilefabric("run", path, "--target", "pe-array", "--check", "--report", tmp_path / "r.json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["check"]["passed"]
+    assert 0 < report["peak_scratchpad_bytes"] <= report["scratchpad_bytes"] == 8192
+    assert report["target"] == "pe-array"

@@ -2,7 +2,8 @@
 transformers exports of the T10 paper's workloads, to exercise our frontend on realistic input.
 
 `ZOO` holds the full-size models, `SMALL` scaled-down versions of the same graphs that run in
-seconds; both map a name to a zero-argument builder returning an `onnx.ModelProto`.
+seconds; both map a name to a zero-argument builder returning an `onnx.ModelProto`. `XR` names
+the XRBench-style CNNs among them (full-size name -> small name).
 `reference_inputs(model, seed)` draws valid inputs for any of them.
 """
 
@@ -19,14 +20,19 @@ from tilefabric.zoo.nerf import nerf, nerf_tiny
 from tilefabric.zoo.opt import opt_1_3b_decode, opt_1_3b_prefill, opt_tiny, opt_tiny_decode
 from tilefabric.zoo.resnet import resnet50, resnet_tiny
 from tilefabric.zoo.vit import vit_b16, vit_tiny
+from tilefabric.zoo.xrbench import (hand_tracking, hand_tracking_tiny, midas_small, midas_tiny, ritnet,
+                                    ritnet_tiny)
 
 ZOO = {"bert_base": bert_base, "bert_large": bert_large, "vit_b16": vit_b16, "resnet50": resnet50,
        "mobilenet_v2": mobilenet_v2, "opt_1_3b_prefill": opt_1_3b_prefill, "opt_1_3b_decode": opt_1_3b_decode,
-       "nerf": nerf}
+       "nerf": nerf, "hand_tracking": hand_tracking, "ritnet": ritnet, "midas_small": midas_small}
 SMALL = {"bert_tiny": bert_tiny, "vit_tiny": vit_tiny, "resnet_tiny": resnet_tiny, "mobilenet_tiny": mobilenet_tiny,
-         "opt_tiny": opt_tiny, "opt_tiny_decode": opt_tiny_decode, "nerf_tiny": nerf_tiny}
+         "opt_tiny": opt_tiny, "opt_tiny_decode": opt_tiny_decode, "nerf_tiny": nerf_tiny,
+         "hand_tracking_tiny": hand_tracking_tiny, "ritnet_tiny": ritnet_tiny, "midas_tiny": midas_tiny}
+# The XRBench-style CNNs (PipeOrgan's workloads, for the pe-array target): full-size name -> its small version.
+XR = {"hand_tracking": "hand_tracking_tiny", "ritnet": "ritnet_tiny", "midas_small": "midas_tiny"}
 
-__all__ = ["SMALL", "ZOO", "parameter_count", "reference_inputs"]
+__all__ = ["SMALL", "XR", "ZOO", "parameter_count", "reference_inputs"]
 
 
 def _index_bound(model: onnx.ModelProto, name: str) -> int | None:
