@@ -6,7 +6,8 @@
 Per model: simulated latency of each mode, the ratios none/chunks, none/auto and chunks/auto,
 the groups auto chose, and a check of every program against onnxruntime. With `--plots DIR`
 it draws the stage layouts of the chunks and auto programs (one PNG per model and mode).
-Models: tilefabric.zoo.xrbench when present, else the zoo's tiny CNNs and small_cnn.
+Models: the XRBench-style CNNs of tilefabric.zoo.XR (hand tracking, RITNet, MiDaS-small; full
+and CI sizes), small_cnn at 64x64 and the zoo's tiny ResNet and MobileNet.
 Run: .venv/bin/python -m benchmarks.pipelining [--target pe-array] [--plots docs/pipelining]
      [--models a,b] [--json OUT]
 """
@@ -25,22 +26,18 @@ MODES = ("none", "chunks", "auto")
 
 
 def _models(names: list[str] | None) -> dict:
+    """XRBench-style CNNs (tilefabric.zoo.XR, full size and CI size), then small_cnn at 64x64
+    and the zoo's tiny ResNet / MobileNet."""
+    from tilefabric import zoo
     from tilefabric.examples import onnx_models
-    from tilefabric.zoo import SMALL
 
     found: dict = {}
-    try:  # XRBench-style workloads (hand tracking, eye segmentation, depth), when available
-        from tilefabric.zoo import xrbench
-
-        for name in getattr(xrbench, "__all__", []):
-            builder = getattr(xrbench, name)
-            if callable(builder):
-                found[name] = builder
-    except ImportError:
-        pass
-    found.setdefault("small_cnn_64", lambda: onnx_models.small_cnn(size=64, width=16))
-    found.setdefault("resnet_tiny", SMALL["resnet_tiny"])
-    found.setdefault("mobilenet_tiny", SMALL["mobilenet_tiny"])
+    for full, tiny in zoo.XR.items():
+        found[full] = zoo.ZOO[full]
+        found[tiny] = zoo.SMALL[tiny]
+    found["small_cnn_64"] = lambda: onnx_models.small_cnn(size=64, width=16)
+    found["resnet_tiny"] = zoo.SMALL["resnet_tiny"]
+    found["mobilenet_tiny"] = zoo.SMALL["mobilenet_tiny"]
     if names:
         missing = [n for n in names if n not in found]
         if missing:
