@@ -6,8 +6,9 @@
 Per model: simulated latency of each mode, the ratios none/chunks, none/auto and chunks/auto,
 the groups auto chose, and a check of every program against onnxruntime. With `--plots DIR`
 it draws the stage layouts of the chunks and auto programs (one PNG per model and mode).
-Models: the XRBench-style CNNs of tilefabric.zoo.XR (hand tracking, RITNet, MiDaS-small; full
-and CI sizes), small_cnn at 64x64 and the zoo's tiny ResNet and MobileNet.
+Models: the XRBench-style CNNs of tilefabric.zoo.XR (hand tracking, RITNet, MiDaS-small) at CI
+size, hand tracking and RITNet at a middle size, small_cnn at 64x64, the zoo's tiny ResNet and
+MobileNet.
 Run: .venv/bin/python -m benchmarks.pipelining [--target pe-array] [--plots docs/pipelining]
      [--models a,b] [--json OUT]
 """
@@ -26,15 +27,17 @@ MODES = ("none", "chunks", "auto")
 
 
 def _models(names: list[str] | None) -> dict:
-    """XRBench-style CNNs (tilefabric.zoo.XR, full size and CI size), then small_cnn at 64x64
-    and the zoo's tiny ResNet / MobileNet."""
+    """XRBench-style CNNs (tilefabric.zoo.XR at CI size, two at a middle size), small_cnn at
+    64x64 and the zoo's tiny ResNet / MobileNet."""
     from tilefabric import zoo
     from tilefabric.examples import onnx_models
 
     found: dict = {}
-    for full, tiny in zoo.XR.items():
-        found[full] = zoo.ZOO[full]
+    for tiny in zoo.XR.values():
         found[tiny] = zoo.SMALL[tiny]
+    # between the CI and the full sizes (the full-size hand tracking does not fit 8 KiB PEs)
+    found["hand_tracking_64"] = lambda: zoo.ZOO["hand_tracking"](image=64, width=8)
+    found["ritnet_32x16"] = lambda: zoo.ZOO["ritnet"](height=32, width=16, channels=8, depth=3)
     found["small_cnn_64"] = lambda: onnx_models.small_cnn(size=64, width=16)
     found["resnet_tiny"] = zoo.SMALL["resnet_tiny"]
     found["mobilenet_tiny"] = zoo.SMALL["mobilenet_tiny"]
