@@ -51,7 +51,7 @@ def plot_stage_maps(module, target, path: str | Path, title: str) -> Path | None
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(f"{title} (grey: idle; colour: stage 0, 1, ... = tab10 order)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96))  # room for the title
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
