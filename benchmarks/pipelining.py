@@ -1,11 +1,13 @@
-"""Inter-operator pipelining on the pe-array: XRBench-style CNNs compiled three ways —
+"""Inter-operator pipelining on the pe-array: XRBench-style CNNs compiled four ways —
 `none` (layer by layer, every op on the whole array, boundaries through the global buffer),
-`chunks` (each chain one pipeline, one contiguous chunk per layer, 4 granules) and `auto`
-(PipeOrgan-style: depth, granularity and organisation chosen by pipeline-ops' cost model).
+`chunks` (each chain one pipeline, one contiguous chunk per layer, 4 granules: prior work),
+`organised` (each chain one pipeline, granularity and spatial organisation chosen by the cost
+model: PipeOrgan's organisation alone) and `auto` (PipeOrgan-style: depth — no pipelining
+included — granularity and organisation chosen by pipeline-ops' cost model).
 
-Per model: simulated latency of each mode, the ratios none/chunks, none/auto and chunks/auto,
+Per model: simulated latency of each mode, the ratios none/chunks, chunks/organised, none/auto and chunks/auto,
 the groups auto chose, and a check of every program against onnxruntime. With `--plots DIR`
-it draws the stage layouts of the chunks and auto programs (one PNG per model and mode).
+it draws the stage layouts of the pipelined programs (one PNG per model and mode).
 Models: the XRBench-style CNNs of tilefabric.zoo.XR (hand tracking, RITNet, MiDaS-small) at CI
 size, hand tracking and RITNet at a middle size, small_cnn at 64x64, the zoo's tiny ResNet and
 MobileNet.
@@ -23,7 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-MODES = ("none", "chunks", "auto")
+MODES = ("none", "chunks", "organised", "auto")
 
 
 def _models(names: list[str] | None) -> dict:
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=150)
     table = Table(title=f"inter-operator pipelining on {args.target}: simulated latency (cycles)", title_justify="left")
-    for col in ("model", "none", "chunks", "auto", "none/chunks", "none/auto", "chunks/auto", "auto groups", "check"):
+    for col in ("model", "none", "chunks", "organised", "auto", "none/chunks", "chunks/organised", "none/auto",
+                "chunks/auto", "auto groups", "check"):
         table.add_column(col, justify="left" if col in ("model", "auto groups", "check") else "right")
     results = {}
     for name, build in _models(args.models.split(",") if args.models else None).items():
@@ -101,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             with console.status(f"{name}: compiling and simulating, pipeline {mode}"):
                 row[mode] = measure(loaded, args.target, mode, args.plots, name)
         results[name] = row
-        n, c, a = (row[m]["latency"] for m in MODES)
+        n, c, o, a = (row[m]["latency"] for m in MODES)
         ok = all(row[m]["passed"] for m in MODES)
-        table.add_row(name, f"{n:,.0f}", f"{c:,.0f}", f"{a:,.0f}", f"{n / c:.2f}", f"{n / a:.2f}", f"{c / a:.2f}",
+        table.add_row(name, f"{n:,.0f}", f"{c:,.0f}", f"{o:,.0f}", f"{a:,.0f}", f"{n / c:.2f}", f"{c / o:.2f}",
+                      f"{n / a:.2f}", f"{c / a:.2f}",
                       " ".join(row["auto"]["groups"]) or "(none)", "PASS" if ok else "FAIL")
     console.print(table)
     console.print("auto groups: stages x organisation (b blocks, s striped, i interleaved) / granules")

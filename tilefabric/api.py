@@ -262,7 +262,7 @@ def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ip
     """Compile an already imported model (lets callers time or report the phases apart);
     `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses);
     `isa` the instruction-mapping strategy (exhaustive, greedy, ranked); `pipeline` the
-    inter-operator pipelining mode (auto, none, chunks; None: the target's default,
+    inter-operator pipelining mode (auto, none, chunks, organised; None: the target's default,
     docs/pipelining.md)."""
     from tilefabric.pipeline import compile_model
 

@@ -52,8 +52,8 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
                    help="whole-model plan choice under the shared scratchpad: greedy or milp (default: milp)")
     p.add_argument("--isa-search", default="exhaustive", metavar="STRATEGY",
                    help="instruction-mapping search: exhaustive, greedy or ranked (default: exhaustive)")
-    p.add_argument("--pipeline", default=None, choices=("auto", "none", "chunks"), metavar="MODE",
-                   help="inter-operator pipelining (pipeline-ops): auto, none or chunks "
+    p.add_argument("--pipeline", default=None, choices=("auto", "none", "chunks", "organised"), metavar="MODE",
+                   help="inter-operator pipelining (pipeline-ops): auto, none, chunks or organised "
                         "(default: auto on targets with a global buffer, else none)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")

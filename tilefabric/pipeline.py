@@ -58,7 +58,7 @@ STRATEGIES = ("t10", "vgm")
 RECONCILE = ("greedy", "milp")
 
 
-PIPELINING = ("auto", "none", "chunks")
+PIPELINING = ("auto", "none", "chunks", "organised")
 
 
 def default_pipelining(target: Target) -> str:

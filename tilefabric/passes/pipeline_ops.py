@@ -45,7 +45,7 @@ class PipelineOps(ModulePass):
 
     name = "pipeline-ops"
     target: str = "ipu-mk2"
-    mode: str = "auto"  # none | chunks | auto
+    mode: str = "auto"  # none | chunks | organised | auto
     max_depth: int = 4  # most ops in one group (auto)
     granules: int = 4  # granularity of `chunks`
     memory_fraction: float = 0.9

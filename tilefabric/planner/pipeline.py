@@ -32,7 +32,7 @@ from tilefabric.planner.organisation import ORGANISATIONS, rank_matched, split_c
 from tilefabric.planner.search import DoesNotFit, search
 from tilefabric.target import Target
 
-MODES = ("none", "chunks", "auto")
+MODES = ("none", "chunks", "organised", "auto")
 GRANULES = (2, 4, 8, 16, 32)  # granularities tried by `auto` (capped by the rows of the group)
 
 
@@ -222,7 +222,8 @@ def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation:
 def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "auto", max_depth: int = 4,
            granules: int = 4) -> list[Group]:
     """The pipelined groups of a chain (ops not in a group run alone). `chunks`: the whole
-    chain as one pipeline, one contiguous block per op, `granules` granules; `auto`: the
+    chain as one pipeline, one contiguous block per op, `granules` granules; `organised`: the
+    whole chain as one pipeline with the cheapest granularity and organisation; `auto`: the
     cheapest cut into groups of up to `max_depth` ops, with the best granularity and
     organisation per group; `none`: no group."""
     if mode not in MODES:
@@ -230,8 +231,14 @@ def choose(chain: list[ChainOp], target: Target, budget: float, mode: str = "aut
     if mode == "none" or len(chain) < 2:
         return []
     est = _Estimator(target, budget)
-    if mode == "chunks":
-        g = group_cost(est, chain, max(1, min(granules, min(op.rows for op in chain))), "blocks")
+    if mode in ("chunks", "organised"):
+        if mode == "chunks":
+            g = group_cost(est, chain, max(1, min(granules, min(op.rows for op in chain))), "blocks")
+        else:  # the whole chain, the cheapest granularity and organisation
+            rows = min(op.rows for op in chain)
+            options = [group_cost(est, chain, n, org) for n in GRANULES if n <= rows for org in ORGANISATIONS]
+            options = [o for o in options if o is not None]
+            g = min(options, key=lambda o: o.predicted) if options else None
         if g is None:
             return []
         ends = boundary_cycles(target, chain[0].in_bytes) + boundary_cycles(target, chain[-1].out_bytes)
