@@ -161,7 +161,7 @@ def _run_checked(model, target: str, mode: str):
     return program, result
 
 
-@pytest.mark.parametrize("mode", ["chunks", "auto"])
+@pytest.mark.parametrize("mode", ["chunks", "organised", "auto"])
 def test_small_cnn_pipelined_on_a_small_torus_matches_onnxruntime(mode: str) -> None:
     program, result = _run_checked(models.small_cnn(size=16, width=4), "tt-like", mode)
     pipes = _pipelines(program)

@@ -1,13 +1,15 @@
 // RUN: xdsl-opt %s -p 'pipeline-ops{target=tt-like mode=chunks}' | filecheck %s
 // RUN: xdsl-opt %s -p 'pipeline-ops{target=tt-like mode=none}' | filecheck %s --check-prefix=NONE
 // RUN: xdsl-opt %s -p 'pipeline-ops{target=tt-like mode=chunks max_depth=2 granules=2}' | filecheck %s --check-prefix=G2
+// RUN: xdsl-opt %s -p 'pipeline-ops{target=tt-like mode=organised}' | filecheck %s --check-prefix=ORG
 
 // A chain of three NCHW ops, each feeding only the next: relu, a 3-row window sum (per
 // channel, through a zero padding of one row above and below) and a square. `chunks` makes
 // the whole chain one pipeline: one contiguous block of the 80-core torus per op, sized by
 // its work, 4 granules of the 16 output rows; each op records its rows and how it reads its
 // producer's rows (stride 1, 3 rows starting 1 above for the window: granule t waits for
-// producer granule t + 1). `none` leaves the IR alone. The fill of the window's accumulator
+// producer granule t + 1). `none` leaves the IR alone; `organised` also makes the chain one
+// pipeline but with the granularity and organisation its cost model prefers. The fill of the window's accumulator
 // is not a stage (it is materialised by its consumer).
 
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
@@ -59,3 +61,7 @@ func.func @chain(%x: tensor<1x4x16x16xf32>, %w: tensor<4x3xf32>) -> tensor<1x4x1
 // NONE-NOT: tf.pipeline
 
 // G2: granules = 2 : i64
+
+// ORG: tf.op = "relu", tf.pipeline = {group = 0 : i64, stage = 0 : i64, cores = array<i64: {{[0-9, ]+}}>, granules = {{(2|4|8|16)}} : i64, organisation = "{{(blocks|striped|interleaved)}}"
+// ORG: tf.pipeline = {group = 0 : i64, stage = 1 : i64
+// ORG: tf.pipeline = {group = 0 : i64, stage = 2 : i64
