@@ -39,7 +39,7 @@ def plot_stage_maps(module, target, path: str | Path, title: str) -> Path | None
         return None
     n = len(maps)
     cols = min(n, 3)
-    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(4.2 * cols, 4.4 * ((n + cols - 1) // cols)),
+    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(max(5.0, 4.2 * cols), 4.6 * ((n + cols - 1) // cols)),
                              squeeze=False)
     palette = ["#dddddd"] + [plt.get_cmap("tab10")(i) for i in range(10)]
     for ax, (name, grid) in zip(axes.flat, maps):
@@ -50,8 +50,8 @@ def plot_stage_maps(module, target, path: str | Path, title: str) -> Path | None
         ax.set_yticks([])
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(f"{title} (grey: idle; colour: stage 0, 1, ... = tab10 order)", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))  # room for the title
+    fig.suptitle(f"{title}\ngrey: idle; blue, orange, green, red, ...: stage 0, 1, 2, 3, ...", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))  # room for the title
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
