@@ -2,20 +2,22 @@
 regions, forwarding granules of their output rows (PipeOrgan, docs/pipelining.md).
 
 Plain data, no IR. For a chain of ops (each feeding only the next) the planner cuts the chain
-into groups; a group of one op runs alone on the whole chip, its output going to the next
-group through the global buffer (or a re-layout exchange on a chip without one); a group of
-depth >= 2 runs its stages at once, each on its own region (cores in proportion to its work),
-granule by granule (analysis/wavefront.py). Per group it tries every granularity and
-organisation and keeps the fastest, and a dynamic programme over the cut points picks the
-cheapest cut, "no pipelining" (every group of one op) included.
+into groups; a group of one op runs alone on the whole chip; a group of depth >= 2 runs its
+stages at once, each on its own region (cores in proportion to its work), granule by granule
+(analysis/wavefront.py). Per group it tries every granularity and organisation and keeps the
+fastest, and a dynamic programme over the cut points picks the cheapest cut, "no pipelining"
+(every group of one op) included.
 
 Estimates: a stage's time = the best plan of its op on a target of the region's core count
 (`dataclasses.replace(target, cores=n)`), its communication (shifts, reductions) stretched
 by the region's dilation (mean hops between logically consecutive cores: 1 for a contiguous
 block, more when interleaved), divided by the granule count, plus one barrier of the region
-per granule (wavefront.region_sync_cycles: short for a compact region); a
-forward = one granule's bytes routed from each consumer core's rank-matched producer core
-(organisation.rank_matched) over the mesh links (Target.route / step_cycles).
+per granule (wavefront.region_sync_cycles: short for a compact region); a forward = a granule
+of the consumer's input volume routed over the mesh links (Target.route / step_cycles) from
+rank-matched producer cores when the two layouts split the same axes, else from cores spread
+over the producer region; between ops running alone, the handover of `_Estimator.handover`
+(nothing when the buffer is reused in place); into and out of a pipeline, at least a
+whole-tensor re-layout (through the global buffer where there is one). docs/pipelining.md.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ def _regions(target: Target, counts: list[int], organisation: str) -> list[np.nd
 def group_cost(est: _Estimator, ops: list[ChainOp], granules: int, organisation: str) -> Group | None:
     """Predicted time of ops run as one pipeline with this granularity and organisation."""
     target = est.target
-    work = [est.alone(op) * target.cores for op in ops]
+    work = [est.alone(op) for op in ops]  # cores in proportion to each op's time on the whole chip
     if not np.isfinite(work).all():
         return None
     counts = _counts(target, work, organisation)
