@@ -160,6 +160,45 @@ def test_express_routes_on_a_mesh(tmp_path: Path) -> None:
     assert plain.hops(src, dst).tolist() == [11, 9] and plain.route(src, dst, [10, 30]).express is None
 
 
+def _walk(src, dst, stride: int, shape):
+    """Reference router, one hop at a time: X then Y, express hops while ≥ stride remain."""
+    loads, fast = np.zeros((4,) + shape), np.zeros((4,) + shape)
+    (r, c), (r2, c2) = divmod(src, shape[1]), divmod(dst, shape[1])
+    hops = 0
+    for axis, target in ((1, c2), (0, r2)):
+        while (c if axis else r) != target:
+            here = c if axis else r
+            step = 1 if target > here else -1
+            d = (EAST if step > 0 else WEST) if axis else (SOUTH if step > 0 else NORTH)
+            jump = stride if abs(target - here) >= stride else 1
+            (fast if jump > 1 else loads)[d, r, c] += 1
+            if axis:
+                c += step * jump
+            else:
+                r += step * jump
+            hops += 1
+    return loads, fast, hops
+
+
+@pytest.mark.parametrize("shape,stride", [((12, 20), 3), ((7, 9), 5), ((16, 16), 8)])
+def test_express_routes_match_a_hop_by_hop_walk(tmp_path: Path, shape, stride) -> None:
+    t = load_target_file(gb_chip(tmp_path, shape, express=stride, buffer=False))
+    rng = np.random.default_rng(stride)
+    n = shape[0] * shape[1]
+    src, dst = rng.integers(0, n, 300), rng.integers(0, n, 300)
+    weight = rng.integers(1, 50, 300).astype(np.float64)
+    step = t.route(src, dst, weight)
+    loads, fast, hops = np.zeros((4,) + shape), np.zeros((4,) + shape), []
+    for s, d, w in zip(src, dst, weight):
+        a, b, h = _walk(int(s), int(d), stride, shape)
+        loads += w * a
+        fast += w * b
+        hops.append(h)
+    np.testing.assert_array_equal(step.loads, loads)
+    np.testing.assert_array_equal(step.express, fast)
+    assert t.hops(src, dst).tolist() == hops and step.hops_max == max(hops)
+
+
 def test_express_link_statistics(tmp_path: Path) -> None:
     """Totals keep express loads apart: 1x16 stride 4 has 30 normal + 24 express directed links."""
     t = load_target_file(gb_chip(tmp_path, (1, 16), express=4, buffer=False))

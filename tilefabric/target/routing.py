@@ -149,11 +149,10 @@ def route(src_rc, dst_rc, nbytes, shape: tuple[int, int], torus: bool, express: 
         add_strided_runs(fast[SOUTH].T, c2, r1, np.where(sy > 0, qy, 0), s, weight)
         add_strided_runs(fast[NORTH].T, c2, r1 - (qy - 1) * s, np.where(sy < 0, qy, 0), s, weight)
     # then the normal hops, from where the express hops ended
-    cx = c1 + sx * qx * max(express, 1) * (express >= 2)
-    ry = r1 + sy * qy * max(express, 1) * (express >= 2)
+    cx, ry = c1 + sx * qx * express, r1 + sy * qy * express  # qx = qy = 0 without express links
     east, west = np.where(sx > 0, east_west, 0), np.where(sx < 0, east_west, 0)
     south, north = np.where(sy > 0, south_north, 0), np.where(sy < 0, south_north, 0)
-    # X in the source row: east from cx covers cx … cx+dx−1; west covers cx−|dx|+1 … cx
+    # X in the source row: east from cx covers cx … cx+east−1; west covers cx−west+1 … cx
     add_runs(loads[EAST], r1, cx % cols, east, weight)
     add_runs(loads[WEST], r1, (cx - west + 1) % cols, west, weight)
     # then Y in the destination column (the transposed view indexes [col, row])

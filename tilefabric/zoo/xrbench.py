@@ -50,8 +50,8 @@ def bilinear_matrix(size: int) -> np.ndarray:
 def upsample_bilinear2(g: Graph, x: str, scope: str, shape) -> str:
     """[n, c, h, w] → [n, c, 2h, 2w] bilinearly (align_corners=True): X · A_wᵀ, then A_h · (.)."""
     _, _, h, w = shape
-    aw = g.const(f"{scope.strip('/').replace('/', '.')}.interp_w", bilinear_matrix(w).T.copy())
-    ah = g.const(f"{scope.strip('/').replace('/', '.')}.interp_h", bilinear_matrix(h))
+    aw = g.const(f"{scope.strip('/').replace('/', '.')}.interp_w", bilinear_matrix(w).T.astype(g.np_dtype))
+    ah = g.const(f"{scope.strip('/').replace('/', '.')}.interp_h", bilinear_matrix(h).astype(g.np_dtype))
     return g.op("MatMul", [ah, g.op("MatMul", [x, aw], scope)], scope)
 
 
@@ -164,11 +164,12 @@ def _fusion(g: Graph, path: str | None, skip: str, i: int, c: int, shape) -> str
     return upsample_bilinear2(g, x, f"{scope}/interp", shape)
 
 
-def midas_small(batch=1, image=256, features=64, seed=0, stages=MIDAS_STAGES) -> onnx.ModelProto:
+def midas_small(batch=1, image=256, features=64, seed=0, stages=MIDAS_STAGES, dtype="f16") -> onnx.ModelProto:
     """MiDaS v2.1 small (Ranftl et al.): a mobile encoder to four feature maps (strides 4–32),
     3×3 convs to `features` channels, four fusion blocks up to stride 2, and the depth head
-    (conv 3×3 → bilinear ×2 → conv 3×3 → ReLU → conv 1×1 → ReLU) at full resolution."""
-    g = Graph("midas_small", seed)
+    (conv 3×3 → bilinear ×2 → conv 3×3 → ReLU → conv 1×1 → ReLU) at full resolution. In fp16
+    by default, as XR accelerators run it: in f32 the 256² head does not fit 8 KiB PEs."""
+    g = Graph("midas_small", seed, dtype)
     x = g.input("input", (batch, 3, image, image))
     c = stages[0][1] if stages[0][0] == 1 else 32
     x = g.op("Clip", [conv_bn(g, x, "/pretrained/stem", "pretrained.stem", "pretrained.stem_bn", 3, c, 3, 2),
@@ -190,8 +191,11 @@ def midas_small(batch=1, image=256, features=64, seed=0, stages=MIDAS_STAGES) ->
     h = upsample_bilinear2(g, h, "/scratch/output_conv/1", (batch, features // 2, s, s))
     h = _relu(g, conv(g, h, "/scratch/output_conv/2", "scratch.output_conv.2", features // 2, 32, 3, bias=True),
               "/scratch/output_conv/3")
-    h = _relu(g, conv(g, h, "/scratch/output_conv/4", "scratch.output_conv.4", 32, 1, 1, pad=0, bias=True),
-              "/scratch/output_conv/5")
+    # the one-channel conv's bias as a separate Add: a biased Conv with one output channel and
+    # > 4,096 outputs reaches our import as a splat constant it does not take (docs/models.md)
+    h = conv(g, h, "/scratch/output_conv/4", "scratch.output_conv.4", 32, 1, 1, pad=0)
+    h = g.op("Add", [h, g.weight("scratch.output_conv.4.bias", (1, 1, 1, 1), scale=0.02)], "/scratch/output_conv/4")
+    h = _relu(g, h, "/scratch/output_conv/5")
     g.output(h, "depth", (batch, 1, 2 * s, 2 * s))
     return g.model()
 
