@@ -4,6 +4,8 @@ plans the whole-model choice asks for (e.g. one matching a producer's layout).""
 
 from __future__ import annotations
 
+from math import prod
+
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -252,18 +254,19 @@ def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int)
     local = 1
     for b, p in zip(want.blocks, want.parts):
         local *= b // p
-    return _exchange_cycles(target, local * elem_bytes)
+    return _exchange_cycles(target, local * elem_bytes, prod(want.grid))
 
 
-_EXCHANGE: dict[tuple[int, int], tuple[Target, float]] = {}
+_EXCHANGE: dict[tuple[int, int, int], tuple[Target, float]] = {}
 
 
-def _exchange_cycles(target: Target, nbytes: int) -> float:
-    """target.exchange_cycles for one size, memoised: the whole-model choice asks for the same
-    few sizes tens of thousands of times, and the formula is written for arrays."""
-    hit = _EXCHANGE.get((id(target), nbytes))
+def _exchange_cycles(target: Target, nbytes: int, cores: int) -> float:
+    """target.relayout_cycles for one size on `cores` cores (exchange_cycles on a crossbar),
+    memoised: the whole-model choice asks for the same few sizes tens of thousands of times,
+    and the formula is written for arrays."""
+    hit = _EXCHANGE.get((id(target), nbytes, cores))
     if hit is None or hit[0] is not target:
-        hit = _EXCHANGE[(id(target), nbytes)] = (target, float(target.exchange_cycles(nbytes)))
+        hit = _EXCHANGE[(id(target), nbytes, cores)] = (target, float(target.relayout_cycles(nbytes, cores)))
     return hit[1]
 
 

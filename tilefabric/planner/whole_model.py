@@ -159,7 +159,7 @@ def vgm_plan(search: OpSearch, target: Target) -> Plan:
     moved = np.zeros(len(cand))
     for x in range(len(space.operand_dims)):
         block = operand_elements(space, costs.blocks, x)
-        moved += target.exchange_cycles(block * space.bytes_of(x))
+        moved += target.relayout_cycles(block * space.bytes_of(x), np.prod(cand.F, axis=1))
     total = np.where(ok, costs.total + moved, np.inf)
     return search.plan(int(np.argmin(total)))
 
