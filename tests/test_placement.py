@@ -321,3 +321,50 @@ def test_bad_placement_strategy_is_one_clear_error(tmp_path: Path) -> None:
     path = models.save(models.matmul(8, 8, 8), tmp_path / "mm.onnx")
     with pytest.raises(TileFabricError, match="unknown placement 'spiral'"):
         api.compile(str(path), target="wse-like", placement="spiral")
+
+
+def test_trace_memory_follows_the_physical_cores(tmp_path: Path) -> None:
+    """The ring on cores 6, 7, 3, 2: those cores hold the buffer (16 B, 32 B during the shift),
+    core 0 nothing; the trace's counter follows the lowest-numbered core with the peak (2)."""
+    from tilefabric.frontend.mlir_input import parse_module
+    from tilefabric.runtime_sim.trace import chrome_trace
+
+    target = load_target_file(chip(tmp_path, "mesh", (2, 4)))
+    res = simulate(parse_module(shift_module("6, 7, 3, 2"), "t.mlir"), target, {"arg0": np.arange(16, dtype=np.float32)},
+                   trace=True)
+    tl = res.timeline
+    for core in (6, 7, 3, 2):
+        assert tl.live_bytes(core)[1].max() == 32
+    assert tl.live_bytes(0)[1].max() == 0 and tl.live_bytes(0)[1].min() == 0
+    counters = {e["name"] for e in chrome_trace(tl, target)["traceEvents"] if e["ph"] == "C"}
+    assert counters == {"live scratchpad, core 2 (bytes)"}
+
+
+def test_scratchpad_check_counts_physical_cores(tmp_path: Path) -> None:
+    """Two 40,000-byte buffers of 4 cells on the 64 KiB test chip: on the same cores they
+    overflow (80,000 B), placed on disjoint cores they fit — in the compile-time check and in
+    the simulator alike."""
+    from tilefabric.errors import TileFabricError
+    from tilefabric.frontend.mlir_input import parse_module
+
+    target = load_target_file(chip(tmp_path, "mesh", (2, 4)))
+    t = "!dataflow.buffer<grid [4], local [10000], f32>"
+
+    def text(place: str) -> str:
+        return f"""builtin.module {{
+  func.func @f() {{
+    %a = dataflow.alloc {{tf.op = "a"}} : {t}
+    %b = dataflow.alloc {place}{{tf.op = "b"}} : {t}
+    dataflow.free %a : {t}
+    dataflow.free %b : {t}
+    func.return
+  }}
+}}"""
+    with pytest.raises(TileFabricError, match="op 'b' needs 80000 bytes on core 0"):
+        check_scratchpad(parse_module(text(""), "x.mlir"), target)
+    with pytest.raises(TileFabricError, match="scratchpad overflow in op 'b' on core 0"):
+        simulate(parse_module(text(""), "x.mlir"), target, {})
+    placed = parse_module(text("place array<i64: 4, 5, 6, 7> "), "y.mlir")
+    check_scratchpad(placed, target)
+    peak = simulate(placed, target, {}).per_core_peak_bytes
+    np.testing.assert_array_equal(peak, [40000] * 8)
