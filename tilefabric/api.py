@@ -258,22 +258,28 @@ class Program:
 
 def compile_loaded(loaded: LoadedModel, target: str | os.PathLike | Target = "ipu-mk2",
                    strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
-                   stop_after: str = "dataflow", isa: str = "exhaustive", pipeline: str | None = None) -> Program:
+                   stop_after: str = "dataflow", isa: str = "exhaustive", pipeline: str | None = None, *,
+                   hop_aware: bool = True, placement: str = "auto") -> Program:
     """Compile an already imported model (lets callers time or report the phases apart);
     `stop_after` an IR level to compile only that far (`Program.ir` of later levels refuses);
     `isa` the instruction-mapping strategy (exhaustive, greedy, ranked); `pipeline` the
     inter-operator pipelining mode (auto, none, chunks, organised; None: the target's default,
-    docs/pipelining.md)."""
+    docs/pipelining.md). Mesh / torus targets: `hop_aware` and `placement` (auto, row-major,
+    ring) choose how the planner prices and place-cores places communication
+    (docs/placement.md; False + row-major: the topology-oblivious baseline)."""
     from tilefabric.pipeline import compile_model
 
     compiled = compile_model(loaded.imported, resolve(target), strategy=strategy, disabled=tuple(disabled),
-                             reconcile=reconcile, stop_after=stop_after, isa=isa, pipeline=pipeline)
+                             reconcile=reconcile, stop_after=stop_after, isa=isa, pipeline=pipeline,
+                             hop_aware=hop_aware, placement=placement)
     return Program(loaded, compiled)
 
 
 def compile(model: str | os.PathLike | onnx.ModelProto, target: str | os.PathLike | Target = "ipu-mk2",
             strategy: str = "t10", disabled: Sequence[str] = (), reconcile: str = "milp",
-            isa: str = "exhaustive", pipeline: str | None = None) -> Program:
+            isa: str = "exhaustive", pipeline: str | None = None, *, hop_aware: bool = True,
+            placement: str = "auto") -> Program:
     """Import `model` (.onnx/.mlir path or ModelProto) and compile it for `target`."""
     chip = resolve(target)  # a bad target fails before the slow import
-    return compile_loaded(load(model), chip, strategy, disabled, reconcile, isa=isa, pipeline=pipeline)
+    return compile_loaded(load(model), chip, strategy, disabled, reconcile, isa=isa, pipeline=pipeline,
+                          hop_aware=hop_aware, placement=placement)

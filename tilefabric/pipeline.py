@@ -15,7 +15,9 @@ from tilefabric.target import Target
 
 CLEANUP = ("fold-scalar-operands", "drop-dead-outputs", "fold-unit-reshapes", "fold-copies")
 OPTIMISATIONS = ("fuse-memory-intensive",)  # run first at the rtensor stage (the linalg level stays linalg)
-OPTIONAL = CLEANUP + OPTIMISATIONS  # what --disable accepts
+PLACEMENT = ("place-cores",)  # after rtensor-to-dataflow, on mesh / torus targets only
+OPTIONAL = CLEANUP + OPTIMISATIONS + PLACEMENT  # what --disable accepts
+PLACEMENT_STRATEGIES = ("auto", "row-major", "ring")
 
 
 @dataclass
@@ -28,6 +30,8 @@ class CompiledModel:
     target: Target
     reconcile: str = "milp"
     isa: str = "exhaustive"
+    hop_aware: bool = True
+    placement: str = "auto"
 
 
 def _run(module: ModuleOp, spec: str, ctx, verify: bool = True) -> ModuleOp:
@@ -69,17 +73,22 @@ def default_pipelining(target: Target) -> str:
 
 def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequence[str] = (),
                   reconcile: str = "milp", stop_after: str = "dataflow", isa: str = "exhaustive",
-                  pipeline: str | None = None) -> CompiledModel:
+                  pipeline: str | None = None, hop_aware: bool = True, placement: str = "auto") -> CompiledModel:
     """Run the pipeline up to `stop_after` ('linalg', 'rtensor' or 'dataflow'); later stages
     are left None, so the IR of an early stage can be inspected even if a later one fails.
     `isa`: the instruction-mapping strategy (isa/search.py) the planner and isa-map use.
-    `pipeline`: pipeline-ops mode (auto | none | chunks; None: `default_pipelining`)."""
+    `pipeline`: pipeline-ops mode (auto | none | chunks | organised; None: `default_pipelining`).
+    On mesh / torus targets: `hop_aware` prices shifts and re-layouts as placed (False: the
+    crossbar-assumed estimates), `placement` the place-cores strategy (docs/placement.md);
+    hop_aware=False with placement='row-major' is the topology-oblivious baseline."""
     from tilefabric.frontend import make_context
     from tilefabric.isa.search import check_strategy
 
     check_strategy(isa)
     if strategy not in STRATEGIES:
         raise TileFabricError(f"unknown strategy '{strategy}' (available: {', '.join(STRATEGIES)})")
+    if placement not in PLACEMENT_STRATEGIES:
+        raise TileFabricError(f"unknown placement '{placement}' (available: {', '.join(PLACEMENT_STRATEGIES)})")
     if reconcile not in RECONCILE:
         raise TileFabricError(f"unknown reconciliation '{reconcile}' (available: {', '.join(RECONCILE)})")
     pipeline = default_pipelining(target) if pipeline is None else pipeline
@@ -93,17 +102,23 @@ def compile_model(model, target: Target, strategy: str = "t10", disabled: Sequen
     cleanup = ",".join(p for p in CLEANUP if p not in disabled)
     linalg = _run(model.module.clone(), cleanup, ctx, verify=stop_after == "linalg")
     if stop_after == "linalg":
-        return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile, isa)
+        return CompiledModel(linalg, None, None, time.perf_counter() - start, strategy, target, reconcile, isa,
+                             hop_aware, placement)
     optimise = "".join(f"{p}," for p in OPTIMISATIONS if p not in disabled)
     if pipeline != "none":  # after fusion: it decides how many cores each op is planned for
         optimise += f"pipeline-ops{{target=\"{target_spec(target)}\" mode={pipeline} isa={isa}}},"
     # isa-map records, on every planned op, the instruction mapping its plan was priced with
     rt = _run(linalg.clone(), f"{optimise}linalg-to-rtensor{{target=\"{target_spec(target)}\" cleanup=false strategy={strategy} "
-                              f"reconcile={reconcile} record_timing=true isa={isa}}},isa-map", ctx)
+                              f"reconcile={reconcile} record_timing=true isa={isa} "
+                              f"hop_aware={'true' if hop_aware else 'false'}}},isa-map", ctx)
     if stop_after == "rtensor":
-        return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile, isa)
+        return CompiledModel(linalg, rt, None, time.perf_counter() - start, strategy, target, reconcile, isa,
+                             hop_aware, placement)
     dfm = _run(rt.clone(), "rtensor-to-dataflow", ctx)
+    if target.routed and "place-cores" not in disabled and placement != "row-major":
+        dfm = _run(dfm, f"place-cores{{strategy={placement}}}", ctx)
     from tilefabric.lowering.scratchpad_check import check_scratchpad
 
     check_scratchpad(dfm, target)  # what the planner does not count (activations, re-layouts)
-    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile, isa)
+    return CompiledModel(linalg, rt, dfm, time.perf_counter() - start, strategy, target, reconcile, isa,
+                         hop_aware, placement)

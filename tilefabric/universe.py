@@ -26,6 +26,7 @@ PASSES = {
     "linalg-to-rtensor": ("tilefabric.lowering.linalg_to_rtensor", "LinalgToRTensor"),
     "isa-map": ("tilefabric.passes.isa_map", "IsaMap"),
     "rtensor-to-dataflow": ("tilefabric.lowering.rtensor_to_dataflow", "RTensorToDataflow"),
+    "place-cores": ("tilefabric.passes.place_cores", "PlaceCores"),
 }
 
 UNIVERSE = Universe(

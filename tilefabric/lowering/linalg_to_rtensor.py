@@ -57,6 +57,9 @@ class LinalgToRTensor(ModulePass):
     mip_gap: float = 1e-4  # the MILP stops within this relative gap of optimal (cost-model noise is larger)
     record_timing: bool = False  # tf.search_seconds on each op (off: the IR stays deterministic)
     isa: str = "exhaustive"  # instruction-mapping strategy for every sub-operator (isa/search.py)
+    # mesh / torus: price shifts and re-layouts as place-cores places them (false: the
+    # topology-oblivious crossbar estimates, the baseline of benchmarks/placement.py)
+    hop_aware: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from tilefabric.passes.drop_dead_outputs import DropDeadOutputs
@@ -75,6 +78,8 @@ class LinalgToRTensor(ModulePass):
             raise TileFabricError(f"unknown reconciliation '{self.reconcile}' (available: greedy, milp)")
         check_strategy(self.isa)
         target = resolve_target(self.target)
+        if not self.hop_aware:
+            target = replace(target, hop_aware=False)
         op.attributes[TARGET_ATTR] = StringAttr(self.target)
         if self.isa != DEFAULT_ISA:  # what isa-map and the simulator decide with (default when absent)
             op.attributes[ISA_ATTR] = StringAttr(self.isa)

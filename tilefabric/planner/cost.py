@@ -5,7 +5,8 @@ What is charged is exactly what `rtensor-to-dataflow` emits and the simulator ru
   (isa/search.py: the fastest legal mapping onto the target's units, by the op's strategy);
 - shifts: rings are nested by bytes per shift, largest outermost (shifted least often); level i
   runs t_i iterations with a shift *between* them, so it shifts (∏_{j<i} t_j)·(t_i − 1) times,
-  each shift = 2 syncs + the transfer of one part (T10's sync_shift);
+  each shift = 2 syncs + the transfer of one part (T10's sync_shift; on a mesh / torus the
+  part's routed time as place-cores places the ring, Target.ring_shift_cycles);
 - reduce: a split reduction dim leaves `copies` partial sums, combined by the target's
   partial-sum model (T10's gather + reduction shuffle).
 Hot memory: every operand's per-core block, rotating parts counted `shift_buffers` times.
@@ -121,9 +122,11 @@ def evaluate(space: OpSpace, target: Target, c: Candidates, reused: tuple[bool, 
         hot += _prod_cols(B, axes).astype(np.float64) * nbytes
     order, shifts = ring_schedule(c.ring_parts, part_bytes)
     moved = np.take_along_axis(part_bytes, order, axis=1)
-    shift = np.sum(shifts * (2 * target.sync_cycles + target.transfer_cycles(moved)), axis=1)
+    t = np.take_along_axis(c.ring_parts, order, axis=1)
+    # one hop per part on a crossbar; on a mesh / torus as place-cores places the rings
+    per_shift = target.ring_shift_cycles(moved, t, np.arange(moved.shape[1])[None, :])
+    shift = np.sum(shifts * (2 * target.sync_cycles + per_shift), axis=1)
     if any(reused):
-        t = np.take_along_axis(c.ring_parts, order, axis=1)
         again = np.take_along_axis(np.tile(np.asarray(reused, dtype=bool), (len(c), 1)), order, axis=1)
         displaced = (shifts % np.maximum(t, 1) != 0) & again
         # every core sends its part home; through a global buffer: all parts out, then in

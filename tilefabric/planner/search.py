@@ -4,6 +4,8 @@ plans the whole-model choice asks for (e.g. one matching a producer's layout).""
 
 from __future__ import annotations
 
+from math import prod
+
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -254,12 +256,11 @@ def relayout_cycles(target: Target, have: Layout, want: Layout, elem_bytes: int)
     local = 1
     for b, p in zip(want.blocks, want.parts):
         local *= b // p
-    if not target.has_global_buffer:
-        return _exchange_cycles(target, local * elem_bytes)
-    cores = 1
-    for g in want.grid:
-        cores *= g
-    return _exchange_cycles(target, local * elem_bytes, layout_elements(have) * elem_bytes, cores * local * elem_bytes)
+    cores = prod(want.grid)
+    if target.has_global_buffer:  # written out once, every core of `want` reads its block in
+        return _exchange_cycles(target, local * elem_bytes, cores, layout_elements(have) * elem_bytes,
+                                cores * local * elem_bytes)
+    return _exchange_cycles(target, local * elem_bytes, cores)
 
 
 def layout_elements(layout: Layout) -> int:
@@ -271,16 +272,20 @@ def layout_elements(layout: Layout) -> int:
     return n
 
 
-_EXCHANGE: dict[tuple[int, int, int, int], tuple[Target, float]] = {}
+_EXCHANGE: dict[tuple, tuple[Target, float]] = {}
 
 
-def _exchange_cycles(target: Target, nbytes: int, written: int = 0, read: int = 0) -> float:
-    """target.exchange_cycles for one size, memoised: the whole-model choice asks for the same
-    few sizes tens of thousands of times, and the formula is written for arrays."""
-    key = (id(target), nbytes, written, read)
+def _exchange_cycles(target: Target, nbytes: int, cores: int, written: int = 0, read: int = 0) -> float:
+    """The re-layout estimate for one size, memoised (the whole-model choice asks for the same
+    few sizes tens of thousands of times, and the formulas are written for arrays): through the
+    global buffer (`exchange_cycles` with the bytes written and read) on a target that has one,
+    else `relayout_cycles` on `cores` cores (exchange_cycles on a crossbar)."""
+    key = (id(target), nbytes, cores, written, read)
     hit = _EXCHANGE.get(key)
     if hit is None or hit[0] is not target:
-        hit = _EXCHANGE[key] = (target, float(target.exchange_cycles(nbytes, written, read)))
+        value = (target.exchange_cycles(nbytes, written, read) if target.has_global_buffer
+                 else target.relayout_cycles(nbytes, cores))
+        hit = _EXCHANGE[key] = (target, float(value))
     return hit[1]
 
 

@@ -160,9 +160,12 @@ def vgm_plan(search: OpSearch, target: Target) -> Plan:
     cores = np.prod(cand.F, axis=1, dtype=np.float64)
     for x in range(len(space.operand_dims)):
         block = operand_elements(space, costs.blocks, x) * space.bytes_of(x)
-        # through a global buffer: inputs are read in by every core, the output written out
-        read, written = (cores * block, 0) if x < space.n_inputs else (0, cores * block)
-        moved += target.exchange_cycles(block, written, read)
+        if target.has_global_buffer:
+            # through a global buffer: inputs are read in by every core, the output written out
+            read, written = (cores * block, 0) if x < space.n_inputs else (0, cores * block)
+            moved += target.exchange_cycles(block, written, read)
+        else:
+            moved += target.relayout_cycles(block, cores)
     total = np.where(ok, costs.total + moved, np.inf)
     return search.plan(int(np.argmin(total)))
 

@@ -156,6 +156,10 @@ class Target:
     global_buffer_bytes_per_cycle: float = 0.0  # array <-> global buffer, all cores together
     offchip_bytes_per_cycle: float = 0.0  # global buffer <-> off-chip memory
     express_stride: int = 0  # mesh express links jumping this many routers (0: none)
+    # planner only: price ring shifts and re-layouts on a mesh / torus as place-cores will
+    # place them (False: the topology-oblivious, crossbar-assumed estimates; the simulator
+    # never reads this)
+    hop_aware: bool = True
 
     def unit(self, name: str):
         for u in self.units:
@@ -232,6 +236,40 @@ class Target:
         if not self.has_global_buffer:
             return self.transfer_cycles(bytes_per_core)
         return self.global_buffer_cycles(written_bytes) + self.global_buffer_cycles(read_bytes)
+
+    # --- planner estimates on routed targets (docs/cost-model.md, "Placement-aware estimates") --
+    @property
+    def places_rings(self) -> bool:
+        return self.routed and self.hop_aware
+
+    def ring_shift_cycles(self, part_bytes, ring_parts, level=0):
+        """Planner: one shift of `part_bytes` per core around rings of `ring_parts` cores, the
+        op's ring nesting `level` (0: outermost). Crossbar (or not hop-aware): one hop. Routed:
+        place-cores puts the outermost ring on a closed loop of neighbours, one hop per part on
+        its own link (an odd ring cannot close on a mesh: 2 hops); inner rings are folded
+        along their axis: 2 hops, still one part per link."""
+        if not self.places_rings:
+            return self.transfer_cycles(part_bytes)
+        parts = np.asarray(ring_parts)
+        closed = (parts % 2 == 0) | (parts <= 2) | (self.topology == "torus")
+        hops = np.where((np.asarray(level) == 0) & closed, 1, 2)
+        return self.link_cycles(part_bytes, hops)
+
+    def relayout_cycles(self, bytes_per_core, cores=None):
+        """Planner: a re-layout between operators in which each of `cores` cores (default all)
+        fetches `bytes_per_core`. Crossbar (or not hop-aware): `exchange_cycles`. Routed: an
+        all-to-all over a square region of s = sqrt(cores) cores a side is limited by its
+        bisection: a quarter of the region's bytes cross the middle each way over s links
+        (2s on a torus), so the busiest link carries about bytes_per_core * s / 4 (s / 8),
+        never less than bytes_per_core; the longest route is about 2s hops (s on a torus)."""
+        if not self.places_rings:
+            return self.exchange_cycles(bytes_per_core)
+        n = self.cores if cores is None else np.asarray(cores)
+        side = np.minimum(np.sqrt(np.maximum(n, 1)), max(self.mesh_shape))
+        torus = self.topology == "torus"
+        load = np.asarray(bytes_per_core, dtype=np.float64) * np.maximum(1.0, side / (8.0 if torus else 4.0))
+        hops = np.ceil(side if torus else 2 * side)
+        return self.link_cycles(load, hops) + self.relayout_syncs * self.sync_cycles
 
     # --- compute -------------------------------------------------------------------------
     def contraction_cycles(self, batch, m, k, n, elem_bytes: int):
