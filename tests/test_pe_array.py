@@ -105,14 +105,17 @@ def test_forwarded_exchange_uses_the_mesh_links(tmp_path: Path) -> None:
 def test_planner_matches_simulator_on_pe_array(tmp_path: Path, scratchpad) -> None:
     """Every op whose data moves only through the global buffer (no ring shift on the mesh,
     which the planner prices as one hop) costs what the planner predicted: at most that, and
-    at most 2% less (a core that already holds part of its block does not read it again)."""
+    at most 2% less (a core that already holds part of its block does not read it again).
+    Row-major placement: place-cores may put a consumer's cells on the cores that already hold
+    its data, which makes the exchange free in the simulator while the planner (which does not
+    know the placement) still prices the buffer round trip; this test is about the formula."""
     target = "pe-array"
     if scratchpad:
         text = (Path(__file__).parents[1] / "tilefabric/target/presets/pe-array.toml").read_text()
         target = str(tmp_path / "pe1k.toml")
         Path(target).write_text(text.replace("scratchpad_bytes = 8192", f"scratchpad_bytes = {scratchpad}"))
     path = models.save(models.mlp(64, 128, 96, 32), tmp_path / "mlp.onnx")
-    result = api.compile(str(path), target=target).run()
+    result = api.compile(str(path), target=target, placement="row-major").run()
     ops = [o for o in result.report["ops"] if o["predicted_cycles"] is not None]
     moved_through_buffer = 0
     for o in ops:
@@ -240,13 +243,15 @@ def test_express_links_in_a_run_with_plots(tmp_path: Path) -> None:
 # --- no global buffer: nothing changed ------------------------------------------------------
 def test_targets_without_a_global_buffer_are_unchanged(tmp_path: Path) -> None:
     """Per-op cycles, predictions and link statistics on ipu-mk2, wse-like and tt-like equal
-    those recorded with the code before the global buffer existed (commit c825ea1)."""
+    those recorded with the code before the global buffer existed (commit c825ea1), compiled
+    topology-oblivious (row-major cells, crossbar-priced planner): place-cores and the hop-aware
+    estimates change mesh results by design (docs/placement.md)."""
     golden = json.loads((Path(__file__).parent / "data" / "no_global_buffer_c825ea1.json").read_text())
     cases = {"mlp": models.mlp(batch=16, d_in=64, d_hidden=96, d_out=32), "mlp_big": models.mlp(64, 512, 512, 512)}
     for name, model in cases.items():
         path = models.save(model, tmp_path / f"{name}.onnx")
         for target in ("ipu-mk2", "wse-like", "tt-like"):
-            r = api.compile(str(path), target=target).run().report
+            r = api.compile(str(path), target=target, placement="row-major", hop_aware=False).run().report
             got = {"latency": r["latency_cycles"], "links": r.get("links"),
                    "ops": [[o["name"], o["cycles"], o["shift_cycles"], o["sync_cycles"], o["predicted_cycles"]]
                            for o in r["ops"]]}
