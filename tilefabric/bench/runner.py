@@ -55,7 +55,10 @@ def _last_line(path: Path) -> str:
 
 
 def _start_worker(job: matrix.Job, configs: Sequence[matrix.RunConfig], check: bool, tmp: Path, n: int):
-    job_file, out_file, err_file = tmp / f"job{n}.json", tmp / f"out{n}.json", tmp / f"err{n}.log"
+    """Files named per model and attempt: a worker must never see another worker's records."""
+    stem = f"{job.model.key}-{n}"
+    job_file, out_file, err_file = tmp / f"{stem}.job.json", tmp / f"{stem}.out.json", tmp / f"{stem}.err.log"
+    out_file.unlink(missing_ok=True)
     job_file.write_text(json.dumps({"model": dataclasses.asdict(job.model),
                                     "configs": [dataclasses.asdict(c) for c in configs], "check": check}))
     with open(err_file, "w") as err:

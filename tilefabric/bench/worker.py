@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import sys
 import time
 import traceback
@@ -22,10 +23,14 @@ from tilefabric.errors import TileFabricError
 from tilefabric.report import write_json
 
 
+# the planner's and the scratchpad check's wordings for a model too big for the chip
+FITS = re.compile(r"does not fit|needs \d+ B per core.*\bB available")
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(status, one-line message): the planner's "does not fit" gets its own status."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, TileFabricError) and "does not fit" in message:
+    if isinstance(exc, TileFabricError) and FITS.search(message):
         return "does not fit", message
     if isinstance(exc, MemoryError):
         return "error", "host out of memory"
