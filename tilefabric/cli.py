@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="bench", metavar="DIR", help="output directory (default: bench)")
     bench.add_argument("--timeout", type=float, default=1800.0, metavar="SECONDS",
                        help="stop a run that takes longer and record it as a timeout (default: 1800)")
+    bench.add_argument("--budget", type=float, metavar="SECONDS",
+                       help="time for the whole bench: when used up, the run in progress stops and the rest are "
+                            "recorded as not run (default: no limit)")
     bench.add_argument("--no-check", action="store_true", help="skip the onnxruntime check of every run")
     bench.add_argument("--no-scaling", action="store_true", help="skip the runs on 368 and 5,888 cores")
     bench.set_defaults(func=cmd_bench)
@@ -394,7 +397,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from tilefabric.bench.table import rich_tables
 
     opts = BenchOptions(quick=args.quick, models=tuple(args.models), targets=tuple(args.targets), out=args.out,
-                        timeout=args.timeout, check=not args.no_check, scaling=not args.no_scaling)
+                        timeout=args.timeout, budget=args.budget, check=not args.no_check, scaling=not args.no_scaling)
     results, files = run_bench(opts)
     out = stdout_console()
     for part in rich_tables(results):

@@ -37,6 +37,7 @@ class BenchOptions:
     timeout: float = 1800.0  # seconds per run (compile + simulate + check)
     check: bool = True
     scaling: bool = True
+    budget: float | None = None  # seconds for the whole bench; later runs are recorded as not run
 
 
 Advance = Callable[[str], None]  # called with a description whenever a run finishes
@@ -73,13 +74,24 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def not_run(job: matrix.Job, configs: Sequence[matrix.RunConfig], why: str) -> list[RunRecord]:
+    return [RunRecord(job.model.key, job.model.label, c.target, c.strategy, status="not run", message=why)
+            for c in configs]
+
+
 def run_job(job: matrix.Job, opts: BenchOptions, tmp: Path, advance: Advance,
-            describe: Callable[[str], None]) -> list[RunRecord]:
-    """Every run of one model; a dead or stuck worker costs only the run it was on."""
+            describe: Callable[[str], None], deadline: float = float("inf")) -> list[RunRecord]:
+    """Every run of one model; a dead or stuck worker costs only the run it was on. Past the
+    `deadline` (time.monotonic) the run in progress is stopped and the rest are not run."""
     done: list[RunRecord] = []
     remaining = list(job.configs)
     attempt = 0
     while remaining:
+        if time.monotonic() >= deadline:
+            for record in not_run(job, remaining, f"bench budget of {opts.budget:,.0f} s used up"):
+                done.append(record)
+                advance(f"{job.model.key}: {record.strategy} on {record.target}: not run")
+            break
         attempt += 1
         proc, out_file, err_file = _start_worker(job, remaining, opts.check, tmp, attempt)
         seen, run_started, timed_out = 0, time.monotonic(), False
@@ -98,7 +110,7 @@ def run_job(job: matrix.Job, opts: BenchOptions, tmp: Path, advance: Advance,
                 describe(f"{job.model.key}: {state.get('current', '')}")
                 if finished or not remaining:
                     break
-                if time.monotonic() - run_started > opts.timeout:
+                if time.monotonic() - run_started > opts.timeout or time.monotonic() >= deadline:
                     timed_out = True
                     break
                 time.sleep(POLL_SECONDS)
@@ -106,7 +118,9 @@ def run_job(job: matrix.Job, opts: BenchOptions, tmp: Path, advance: Advance,
             _stop(proc)
         if remaining:  # the worker was stopped or died during remaining[0]
             cfg = remaining.pop(0)
-            if timed_out:
+            if timed_out and time.monotonic() >= deadline:
+                status, message = "not run", f"stopped: bench budget of {opts.budget:,.0f} s used up"
+            elif timed_out:
                 status, message = "timeout", f"not finished after {opts.timeout:,.0f} s (stopped)"
             else:
                 status = "error"
@@ -145,6 +159,8 @@ def validate(opts: BenchOptions) -> tuple[list[matrix.ModelSpec], list[matrix.Jo
     """Refuse unknown models/targets and a bad timeout before any run starts."""
     if opts.timeout <= 0:
         raise TileFabricError(f"--timeout must be positive, got {opts.timeout:g}")
+    if opts.budget is not None and opts.budget <= 0:
+        raise TileFabricError(f"--budget must be positive, got {opts.budget:g}")
     if not opts.targets:
         raise TileFabricError("--targets needs at least one target")
     models = matrix.select(opts.quick, opts.models)
@@ -156,9 +172,6 @@ def validate(opts: BenchOptions) -> tuple[list[matrix.ModelSpec], list[matrix.Jo
 
 def run_bench(opts: BenchOptions) -> tuple[Results, list[Path]]:
     """Run everything, write results.json, results.md and the plots; return them."""
-    from tilefabric.bench.plots import write_plots
-    from tilefabric.bench.table import markdown
-
     _, jobs = validate(opts)
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -167,17 +180,26 @@ def run_bench(opts: BenchOptions) -> tuple[Results, list[Path]]:
             "scaling_targets": list(matrix.SCALING_TARGETS) if opts.scaling else [],
             "scaling_note": f"{matrix.QUARTER_MK2} = ipu-mk2 with a quarter of its tiles (368 of 1,472; a target "
                             "file written from the preset, only name and cores changed)",
-            "timeout_seconds": opts.timeout, "check": opts.check, **machine()}
+            "timeout_seconds": opts.timeout, "budget_seconds": opts.budget, "check": opts.check, **machine()}
     results = Results([], meta)
     total = sum(len(j.configs) for j in jobs)
     start = time.perf_counter()
+    deadline = time.monotonic() + opts.budget if opts.budget else float("inf")
     with tempfile.TemporaryDirectory(prefix="tilefabric-bench-") as tmp, _progress(total) as (advance, describe):
         for job in jobs:
-            results.runs.extend(run_job(job, opts, Path(tmp), advance, describe))
+            results.runs.extend(run_job(job, opts, Path(tmp), advance, describe, deadline))
             results.meta["bench_seconds"] = time.perf_counter() - start
             write_results(results, out / RESULTS_JSON)
     results.meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return results, finish(results, out)
+
+
+def finish(results: Results, out: Path) -> list[Path]:
+    """results.json, the plots and results.md (which links the plots) from the records."""
+    from tilefabric.bench.plots import write_plots
+    from tilefabric.bench.table import markdown
+
     write_results(results, out / RESULTS_JSON)
     plots = write_plots(results, out)
     (out / RESULTS_MD).write_text(markdown(results, [p.name for p in plots]))
-    return results, [out / RESULTS_JSON, out / RESULTS_MD, *plots]
+    return [out / RESULTS_JSON, out / RESULTS_MD, *plots]
