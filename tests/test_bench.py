@@ -135,6 +135,19 @@ def test_failed_runs_are_rows_with_their_reason() -> None:
     assert geomean([2.0, 8.0]) == pytest.approx(4.0) and geomean([]) is None
 
 
+def test_a_roofline_above_the_latency_is_flagged_not_averaged() -> None:
+    ok = dict(status="ok", cores=1472, latency_ms=0.002, roofline_ms=0.0005, peak_bytes_per_core=1024,
+              compile_seconds=1.0, simulate_seconds=1.0)
+    runs = [RunRecord("a", "Model A", "ipu-mk2", "t10", latency_cycles=2000.0, roofline_cycles=8000.0, **ok),
+            RunRecord("a", "Model A", "ipu-mk2", "vgm", latency_cycles=2500.0, roofline_cycles=8000.0, **ok),
+            RunRecord("b", "Model B", "ipu-mk2", "t10", latency_cycles=2000.0, roofline_cycles=500.0, **ok),
+            RunRecord("b", "Model B", "ipu-mk2", "vgm", latency_cycles=5000.0, roofline_cycles=500.0, **ok)]
+    text = markdown(Results(runs, {"targets": ["ipu-mk2"]}))
+    assert "| 4.00 (!) [1] | 3.20 (!) [2] |" in text and "not a lower bound here" in text
+    geo = next(line for line in text.splitlines() if line.startswith("| **geometric mean**"))
+    assert "| 0.25 | 0.10 |" in geo  # Model B's fractions only
+
+
 def test_budget_used_up_records_runs_as_not_run(tmp_path: Path) -> None:
     """A budget too small for even the first run: every run is a 'not run' row, files still written."""
     proc = tilefabric("bench", "--quick", "--models", "nerf_tiny", "--no-scaling", "--budget", "0.001",

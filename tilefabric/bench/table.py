@@ -37,6 +37,23 @@ class Notes:
         return f"{record.status} [{len(self.lines)}]"
 
 
+def _fraction(record: RunRecord | None, notes: Notes) -> str:
+    """A fraction above 1 means the reported roofline is not a lower bound for this model:
+    shown, marked and explained rather than silently averaged."""
+    value = record.roofline_fraction if record and record.ok else None
+    if value is None or value <= 1.0:
+        return _f(value, 2)
+    notes.lines.append(f"{record.label}, {record.strategy}: the roofline ({record.roofline_cycles:,.0f} cycles) "
+                       f"exceeds the simulated latency ({record.latency_cycles:,.0f}): not a lower bound here, "
+                       "left out of the geometric mean")
+    return f"{value:.2f} (!) [{len(notes.lines)}]"
+
+
+def _valid_fraction(record: RunRecord | None) -> float | None:
+    value = record.roofline_fraction if record else None
+    return value if value is not None and value <= 1.0 else None
+
+
 def _check(record: RunRecord | None) -> str:
     if record is None or not record.ok or record.check_passed is None:
         return "-"
@@ -54,7 +71,7 @@ def comparison_rows(results: Results, target: str, notes: Notes) -> list[list[st
         latency = [_ms(r.latency_ms) if r and r.ok else notes.cell(r) for r in (c.t10, c.vgm)]
         roof = next((r.roofline_ms for r in (c.t10, c.vgm) if r and r.ok and r.roofline_ms is not None), None)
         rows.append([c.label, *latency, _f(c.speedup, 2) + ("x" if c.speedup else ""), _ms(roof),
-                     *_pair(c, lambda r: r.roofline_fraction, 2),
+                     _fraction(c.t10, notes), _fraction(c.vgm, notes),
                      *_pair(c, lambda r: r.peak_bytes_per_core / 1024, 1),
                      *_pair(c, lambda r: r.compile_seconds, 1), *_pair(c, lambda r: r.simulate_seconds, 1),
                      f"{_check(c.t10)} / {_check(c.vgm)}"])
@@ -64,7 +81,7 @@ def comparison_rows(results: Results, target: str, notes: Notes) -> list[list[st
 def geomean_row(results: Results, target: str) -> list[str]:
     comps = [c for c in results.comparisons() if c.target == target]
     speed = results.geomean_speedup(target)
-    fractions = [geomean([r.roofline_fraction for c in comps for r in [getattr(c, s)] if r and r.roofline_fraction])
+    fractions = [geomean([_valid_fraction(getattr(c, s)) for c in comps if _valid_fraction(getattr(c, s))])
                  for s in ("t10", "vgm")]
     both = sum(1 for c in comps if c.speedup)
     return [f"**geometric mean** ({both} of {len(comps)} models ran both)", "", "",
