@@ -3,8 +3,9 @@ one encoder layer, pooler; hidden 768, 12 heads, seq 128, batch 8) on ipu-mk2, c
 T10 plans and with the virtual-global-memory baseline, both simulated and checked against
 onnxruntime, next to the roofline.
 
-One layer at batch 8 keeps the whole showcase near a minute on a 2-core machine while every
-matmul is big enough for the planners to differ; `tilefabric bench` runs the full zoo.
+One layer at batch 8 keeps the whole showcase near a minute (69 s measured on a nearly idle
+2-core machine, most of it t10's plan search) while every matmul is big enough for the
+planners to differ; `tilefabric bench` runs the full zoo.
 """
 
 from __future__ import annotations
