@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m tilefabric.examples.mlp_demo
+	$(BIN)/python -m tilefabric.examples.showcase
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,4 +1,4 @@
-"""`tilefabric` command line: run / plan / compile / targets.
+"""`tilefabric` command line: run / plan / compile / bench / targets.
 
 Contract: a user-facing problem (TileFabricError, unreadable/unwritable path, Ctrl-C) prints
 exactly one line `error: ...` on stderr and exits 2; a failed `--check` exits 1; a bug exits 3
@@ -79,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plots", metavar="DIR",
                      help="write PNG plots (per-op time, per-core peak memory, mesh link use) into DIR")
     run.set_defaults(func=cmd_run)
+
+    bench = sub.add_parser("bench", help="run the model zoo with t10 and vgm against the roofline; "
+                                         "write results.json, results.md and plots")
+    bench.add_argument("--quick", action="store_true", help="the small zoo (minutes, for CI) instead of the full one")
+    bench.add_argument("--models", nargs="+", default=[], metavar="NAME",
+                       help="only these models (a key such as bert_base_b8, or a family such as bert_base)")
+    bench.add_argument("--targets", nargs="+", default=["ipu-mk2"], metavar="NAME",
+                       help="targets of the t10-vs-vgm comparison (default: ipu-mk2)")
+    bench.add_argument("--out", default="bench", metavar="DIR", help="output directory (default: bench)")
+    bench.add_argument("--timeout", type=float, default=1800.0, metavar="SECONDS",
+                       help="stop a run that takes longer and record it as a timeout (default: 1800)")
+    bench.add_argument("--budget", type=float, metavar="SECONDS",
+                       help="time for the whole bench: when used up, the run in progress stops and the rest are "
+                            "recorded as not run (default: no limit)")
+    bench.add_argument("--no-check", action="store_true", help="skip the onnxruntime check of every run")
+    bench.add_argument("--no-scaling", action="store_true", help="skip the runs on 368 and 5,888 cores")
+    bench.set_defaults(func=cmd_bench)
 
     plan = sub.add_parser("plan", help="plan a model and print each op's plan, search statistics and roofline")
     _add_compile_options(plan)
@@ -378,6 +395,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tilefabric.bench.runner import BenchOptions, run_bench
+    from tilefabric.bench.table import rich_tables
+
+    opts = BenchOptions(quick=args.quick, models=tuple(args.models), targets=tuple(args.targets), out=args.out,
+                        timeout=args.timeout, budget=args.budget, check=not args.no_check, scaling=not args.no_scaling)
+    results, files = run_bench(opts)
+    out = stdout_console()
+    for part in rich_tables(results):
+        out.print(part, markup=False, highlight=False) if isinstance(part, str) else out.print(part)
+    out.print(f"wrote {', '.join(str(f) for f in files)}", markup=False, highlight=False, soft_wrap=True)
+    return EXIT_OK
 
 
 def cmd_compile(args: argparse.Namespace) -> int:

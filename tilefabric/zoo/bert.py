@@ -59,14 +59,14 @@ def bert(layers=12, hidden=768, heads=12, ffn=3072, seq=128, batch=1, vocab=3052
     return g.model()
 
 
-def bert_base() -> onnx.ModelProto:
-    return bert()
+def bert_base(batch: int = 1) -> onnx.ModelProto:
+    return bert(batch=batch)
 
 
-def bert_large(dtype: str = "f32") -> onnx.ModelProto:
+def bert_large(dtype: str = "f32", batch: int = 1) -> onnx.ModelProto:
     """fp32 weights (1.34 GB) exceed an IPU-M2000 chip's 900 MB of SRAM; fp16 fits."""
-    return bert(layers=24, hidden=1024, heads=16, ffn=4096, dtype=dtype)
+    return bert(layers=24, hidden=1024, heads=16, ffn=4096, dtype=dtype, batch=batch)
 
 
-def bert_tiny() -> onnx.ModelProto:
-    return bert(layers=2, hidden=64, heads=4, ffn=128, seq=16, vocab=100, max_pos=32)
+def bert_tiny(batch: int = 1) -> onnx.ModelProto:
+    return bert(layers=2, hidden=64, heads=4, ffn=128, seq=16, vocab=100, max_pos=32, batch=batch)
