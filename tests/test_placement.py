@@ -366,3 +366,20 @@ def test_scratchpad_check_counts_physical_cores(tmp_path: Path) -> None:
     check_scratchpad(placed, target)
     peak = simulate(placed, target, {}).per_core_peak_bytes
     np.testing.assert_array_equal(peak, [40000] * 8)
+
+
+def test_cli_placement_options_reach_the_compiler(tmp_path: Path) -> None:
+    """`--placement row-major --no-hop-aware` on the command line is the API's topology-oblivious
+    baseline (same simulated latency), and the default is the API's placed, hop-aware compile."""
+    import json
+
+    from tests.test_cli import tilefabric
+
+    model = models.save(models.mlp(batch=16, d_in=64, d_hidden=96, d_out=32), tmp_path / "mlp.onnx")
+    for flags, kwargs in (((), {}), (("--placement", "row-major", "--no-hop-aware"),
+                                     {"placement": "row-major", "hop_aware": False})):
+        report = tmp_path / "r.json"
+        proc = tilefabric("run", model, "--target", "wse-like", "--report", report, *flags)
+        assert proc.returncode == 0, proc.stderr
+        expected = api.compile(str(model), target="wse-like", **kwargs).run().report["latency_cycles"]
+        assert json.loads(report.read_text())["latency_cycles"] == pytest.approx(expected, rel=1e-12)

@@ -55,6 +55,11 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", default=None, choices=("auto", "none", "chunks", "organised"), metavar="MODE",
                    help="inter-operator pipelining (pipeline-ops): auto, none, chunks or organised "
                         "(default: auto on targets with a global buffer, else none)")
+    p.add_argument("--placement", default="auto", choices=("auto", "row-major", "ring"), metavar="STRATEGY",
+                   help="place-cores on mesh / torus targets: auto, row-major or ring (default: auto)")
+    p.add_argument("--no-hop-aware", dest="hop_aware", action="store_false",
+                   help="plan as if every core were one hop away (the topology-oblivious baseline on "
+                        "mesh / torus targets; with --placement row-major)")
     p.add_argument("--disable", action="append", default=[], metavar="PASS",
                    help="skip an optional pass (repeatable)")
 
@@ -295,6 +300,8 @@ class RunOptions:
     reconcile: str = "milp"
     isa: str = "exhaustive"
     pipeline: str | None = None  # pipeline-ops mode (None: the target's default)
+    placement: str = "auto"  # place-cores strategy (mesh / torus)
+    hop_aware: bool = True  # planner prices mesh communication as placed
     inputs: str | None = None
     seed: int = 0
     check: bool = False
@@ -338,7 +345,7 @@ def run_model(opts: RunOptions, out: Console, phases: Phases) -> int:
     given = api.validate_inputs(loaded.imported, given)  # bad inputs fail before compiling
     with phases(f"compiling for {chip.name} ({opts.strategy})"):
         program = api.compile_loaded(loaded, chip, opts.strategy, opts.disabled, opts.reconcile, isa=opts.isa,
-                                     pipeline=opts.pipeline)
+                                     pipeline=opts.pipeline, placement=opts.placement, hop_aware=opts.hop_aware)
     inputs = api.prepare_inputs(loaded.imported, given, opts.seed)  # generated once the model fits
     with phases.steps("simulating") as progress:
         result = program.run(inputs, opts.seed, trace=bool(trace_path or plots_dir), progress=progress,
@@ -392,6 +399,7 @@ def _write_visuals(result: Any, program: Any, trace_path: Path | None, plots_dir
 def cmd_run(args: argparse.Namespace) -> int:
     opts = RunOptions(model=args.model, target=args.target, strategy=args.strategy, disabled=tuple(args.disable),
                       reconcile=args.reconcile, isa=args.isa_search, pipeline=args.pipeline,
+                      placement=args.placement, hop_aware=args.hop_aware,
                       inputs=args.inputs, seed=args.seed, check=args.check, save_outputs=args.save_outputs,
                       report=args.report, trace=args.trace, plots=args.plots, strict=args.strict)
     return run_model(opts, stdout_console(), stderr_phases())
@@ -425,7 +433,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
         loaded = api.load(args.model)
     with phases(f"compiling for {chip.name}"):
         program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, stop_after=args.emit,
-                                     isa=args.isa_search, pipeline=args.pipeline)
+                                     isa=args.isa_search, pipeline=args.pipeline, placement=args.placement,
+                                     hop_aware=args.hop_aware)
     text = program.ir(args.emit)
     text = text if text.endswith("\n") else text + "\n"
     if output:
@@ -451,7 +460,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         loaded = api.load(args.model)
     with phases(f"planning for {chip.name} ({args.strategy}, {args.reconcile})"):
         program = api.compile_loaded(loaded, chip, args.strategy, tuple(args.disable), args.reconcile, isa=args.isa_search,
-                                     pipeline=args.pipeline)
+                                     pipeline=args.pipeline, placement=args.placement, hop_aware=args.hop_aware)
     summary = program.plan_summary()
     print_plan(summary, stdout_console())
     if report:
@@ -475,6 +484,10 @@ def targets_table() -> Table:
         topology = t.topology + (f" {t.mesh_shape[0]}x{t.mesh_shape[1]}" if t.mesh_shape else "")
         if t.chips > 1:
             topology += f", {t.chips} chips"
+        if t.express_stride:
+            topology += f", express links every {t.express_stride}"
+        if t.has_global_buffer:
+            topology += f", {t.global_buffer_bytes / 2**20:g} MiB global buffer"
         tflops = t.cores * t.matmul.peak_flops_per_cycle("f16") * t.clock_hz / 1e12
         table.add_row(name, f"{t.cores:,}", topology, f"{t.scratchpad_bytes / 1024:,.0f}",
                       f"{t.link_bytes_per_cycle:.2f}", f"{t.clock_hz / 1e9:.3f}", f"{tflops:,.1f}",
